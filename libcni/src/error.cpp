@@ -1,0 +1,28 @@
+#include "cni/error.hpp"
+
+#include <cstring>
+
+namespace cni {
+
+nlohmann::json Error::to_json(const std::string& cni_version) const {
+  nlohmann::json j = nlohmann::json::object();
+  if (!cni_version.empty()) j["cniVersion"] = cni_version;
+  j["code"] = code_;
+  j["msg"] = msg_;
+  if (!details_.empty()) j["details"] = details_;
+  return j;
+}
+
+Error Error::from_json(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("code") || !j["code"].is_number_integer())
+    throw Error(kDecodingFailure, "not a CNI error object", j.dump());
+  std::string msg = j.value("msg", std::string{});
+  std::string details = j.contains("details") && j["details"].is_string() ? j["details"].get<std::string>() : "";
+  return Error(j["code"].get<int>(), msg, details);
+}
+
+Error io_error(const std::string& what, int errno_value) {
+  return Error(kIoFailure, what + ": " + std::strerror(errno_value));
+}
+
+}  // namespace cni
