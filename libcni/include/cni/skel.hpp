@@ -1,0 +1,49 @@
+// The plugin skeleton: reads the CNI environment and stdin, validates them in the
+// reference skeleton's order, dispatches one verb, prints the result or the error.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cni/config.hpp"
+#include "cni/env.hpp"
+#include "cni/result.hpp"
+
+namespace cni {
+
+struct CmdArgs {
+  Env env;
+  std::string stdin_data;
+  NetConf conf;
+};
+
+// One (containerID, ifname) pair from GC's "cni.dev/valid-attachments".
+struct AttachmentId {
+  std::string container_id;
+  std::string ifname;
+  bool operator==(const AttachmentId&) const = default;
+};
+// Reads "cni.dev/valid-attachments" (or the pre-rename "cni.dev/attachments").
+std::vector<AttachmentId> valid_attachments(const NetConf& conf);
+
+struct PluginInfo {
+  std::string name;         // e.g. "bridge"
+  std::string description;  // one line for humans running the binary by hand
+};
+
+struct Callbacks {
+  std::function<Result(const CmdArgs&)> add;
+  std::function<void(const CmdArgs&)> del;
+  std::function<void(const CmdArgs&)> check;
+  std::function<void(const CmdArgs&)> status;  // optional: absent means "ready"
+  std::function<void(const CmdArgs&)> gc;      // optional: absent means "nothing to collect"
+};
+
+// Runs the plugin; returns the process exit code.
+int plugin_main(const PluginInfo& info, const Callbacks& cb);
+
+// Prints an error as the spec's JSON on stdout (used by the skeleton and by tools).
+void print_error(const class Error& e, const std::string& cni_version);
+
+}  // namespace cni

@@ -1,0 +1,165 @@
+#include "cni/skel.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <iostream>
+
+#include "cni/error.hpp"
+#include "cni/version.hpp"
+
+namespace cni {
+
+namespace {
+
+// Reads at most kMaxConfigBytes + 1 bytes so a hostile 10 MB stdin costs bounded memory.
+std::string read_stdin() {
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(0, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw io_error("error reading from stdin", errno);
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<size_t>(n));
+    if (data.size() > kMaxConfigBytes) break;
+  }
+  return data;
+}
+
+void write_stdout(const std::string& text) {
+  const char* p = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    ssize_t n = write(1, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+std::string versions_list() {
+  std::string s;
+  for (const auto& v : supported_versions()) s += (s.empty() ? "" : ", ") + v;
+  return s;
+}
+
+// The reference added error code 8 after plugins were run against the host netns by
+// mistake (plugins#714). We check before doing anything, not after.
+void check_not_own_netns(const Env& env) {
+  if (env.netns.empty() || env.netns_override) return;
+  struct stat target, self;
+  if (stat(env.netns.c_str(), &target) != 0 || stat("/proc/self/ns/net", &self) != 0) return;
+  if (target.st_dev == self.st_dev && target.st_ino == self.st_ino)
+    throw Error(kInvalidNetns, "netns \"" + env.netns + "\" is the plugin's own network namespace",
+                "refusing to configure the host network; set CNI_NETNS_OVERRIDE=1 if this is intended");
+}
+
+void require_version(const NetConf& conf, const char* verb, const char* min) {
+  if (!version_at_least(conf.cni_version, min))
+    throw Error(kIncompatibleVersion, std::string("config version does not allow ") + verb,
+                "config is \"" + conf.cni_version + "\", " + verb + " needs " + min + " or newer");
+}
+
+std::string version_reply(const std::string& stdin_data) {
+  std::string version = kCurrentVersion;
+  try {
+    auto j = nlohmann::json::parse(stdin_data);
+    if (j.is_object() && j.contains("cniVersion") && j["cniVersion"].is_string() &&
+        is_supported_version(j["cniVersion"].get<std::string>()))
+      version = j["cniVersion"].get<std::string>();
+  } catch (const std::exception&) {
+    // VERSION needs no config; an empty or odd stdin still gets the full answer.
+  }
+  nlohmann::ordered_json j;
+  j["cniVersion"] = version;
+  j["supportedVersions"] = supported_versions();
+  return j.dump() + "\n";
+}
+
+}  // namespace
+
+std::vector<AttachmentId> valid_attachments(const NetConf& conf) {
+  std::vector<AttachmentId> out;
+  const char* key = conf.raw.contains("cni.dev/valid-attachments") ? "cni.dev/valid-attachments"
+                                                                   : "cni.dev/attachments";
+  if (!conf.raw.contains(key) || conf.raw[key].is_null()) return out;
+  const auto& list = conf.raw[key];
+  if (!list.is_array()) throw Error(kInvalidNetworkConfig, std::string("\"") + key + "\" must be a list");
+  for (const auto& a : list) {
+    if (!a.is_object()) throw Error(kInvalidNetworkConfig, std::string("\"") + key + "\" entries must be objects");
+    out.push_back({get_string(a, "containerID"), get_string(a, "ifname")});
+  }
+  return out;
+}
+
+void print_error(const Error& e, const std::string& cni_version) {
+  write_stdout(e.to_json(cni_version).dump(4) + "\n");
+}
+
+int plugin_main(const PluginInfo& info, const Callbacks& cb) {
+  Env env = Env::from_environ();
+  if (env.command.empty()) {
+    std::cerr << "CNI " << info.name << " plugin " << CNIPP_VERSION << " (cnipp)\n"
+              << "CNI protocol versions supported: " << versions_list() << "\n";
+    if (!info.description.empty()) std::cerr << info.description << "\n";
+    return 0;
+  }
+  std::string version_for_errors;
+  try {
+    check_required_env(env);
+    std::string stdin_data = read_stdin();
+    if (env.command == "VERSION") {
+      write_stdout(version_reply(stdin_data));
+      return 0;
+    }
+    CmdArgs args{env, std::move(stdin_data), {}};
+    args.conf = NetConf::parse(args.stdin_data);
+    version_for_errors = args.conf.cni_version;
+    validate_network_name(args.conf.name);
+
+    const std::string& cmd = env.command;
+    const bool per_attachment = cmd == "ADD" || cmd == "DEL" || cmd == "CHECK";
+    if (per_attachment) {
+      validate_container_id(env.container_id);
+      validate_ifname(env.ifname);
+    }
+    if (!is_supported_version(args.conf.cni_version))
+      throw Error(kIncompatibleVersion, "incompatible CNI versions",
+                  "config is \"" + args.conf.cni_version + "\", plugin supports [" + versions_list() + "]");
+    if (per_attachment) check_not_own_netns(env);
+
+    if (cmd == "ADD") {
+      Result r = cb.add(args);
+      write_stdout(r.to_json(args.conf.cni_version).dump(4) + "\n");
+    } else if (cmd == "DEL") {
+      cb.del(args);
+    } else if (cmd == "CHECK") {
+      require_version(args.conf, "CHECK", "0.4.0");
+      cb.check(args);
+    } else if (cmd == "STATUS") {
+      require_version(args.conf, "STATUS", "1.1.0");
+      if (cb.status) cb.status(args);
+    } else if (cmd == "GC") {
+      require_version(args.conf, "GC", "1.1.0");
+      if (cb.gc) cb.gc(args);
+    } else {
+      throw Error(kInvalidEnvironment, "unknown CNI_COMMAND: " + cmd);
+    }
+    return 0;
+  } catch (const Error& e) {
+    print_error(e, version_for_errors);
+  } catch (const std::bad_alloc&) {
+    print_error(Error(kInternal, "out of memory"), version_for_errors);
+  } catch (const std::exception& e) {
+    print_error(Error(kInternal, e.what()), version_for_errors);
+  }
+  return 1;
+}
+
+}  // namespace cni
