@@ -2,6 +2,8 @@
 // (dummy parent, 802.1Q vlan, ipvlan in l2 mode) can be created in a test namespace.
 // ctest runs this file through uml-run, so it runs natively where the kernel has these
 // devices and in user-mode-linux where it does not.
+#include <sys/utsname.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -12,10 +14,16 @@
 
 namespace {
 
-// The link's kind as the kernel reports it (`ip -d -j link show`), e.g. "vlan", "ipvlan".
+// `ip -n` rather than `ip netns exec`: one process less per call, which counts in UML
+// (~50 ms per exec).
+std::string ip(const test::TestNetns& ns, const std::string& args, int* rc) {
+  return test::sh("ip -n " + ns.name + " " + args + " 2>&1", rc);
+}
+
+// One link as the kernel reports it with details (`ip -d -j link show`).
 nlohmann::json link_details(const test::TestNetns& ns, const std::string& ifname) {
   int rc = -1;
-  std::string out = ns.exec("ip -d -j link show dev " + ifname + " 2>&1", &rc);
+  std::string out = ip(ns, "-d -j link show dev " + ifname, &rc);
   INFO("ip link show " << ifname << ": " << out);
   REQUIRE(rc == 0);
   auto links = nlohmann::json::parse(out);
@@ -23,23 +31,25 @@ nlohmann::json link_details(const test::TestNetns& ns, const std::string& ifname
   return links[0];
 }
 
-void must(const test::TestNetns& ns, const std::string& cmd) {
+void must(const test::TestNetns& ns, const std::string& args) {
   int rc = -1;
-  std::string out = ns.exec(cmd + " 2>&1", &rc);
-  INFO(cmd << ": " << out);
+  std::string out = ip(ns, args, &rc);
+  INFO("ip " << args << ": " << out);
   REQUIRE(rc == 0);
 }
 
 }  // namespace
 
 TEST_CASE("dummy, 802.1Q vlan and l2 ipvlan can be created in a netns", "[kernel-vm][smoke]") {
-  INFO("kernel " << test::sh("uname -r") << (std::getenv("CNIPP_IN_UML") ? " (UML)" : " (native)"));
+  utsname uts{};
+  uname(&uts);
+  INFO("kernel " << uts.release << (std::getenv("CNIPP_IN_UML") ? " (UML)" : " (native)"));
   test::TestNetns ns("vm");
-  must(ns, "ip link add parent0 type dummy");
-  must(ns, "ip link add link parent0 name parent0.42 type vlan id 42");
-  must(ns, "ip link add link parent0 name ipvl0 type ipvlan mode l2");
-  must(ns, "ip link set parent0 up");
-  must(ns, "ip link set ipvl0 up");
+  must(ns, "link add parent0 type dummy");
+  must(ns, "link add link parent0 name parent0.42 type vlan id 42");
+  must(ns, "link add link parent0 name ipvl0 type ipvlan mode l2");
+  must(ns, "link set parent0 up");
+  must(ns, "link set ipvl0 up");
 
   auto dummy = link_details(ns, "parent0");
   CHECK(dummy["linkinfo"]["info_kind"] == "dummy");
