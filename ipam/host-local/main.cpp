@@ -1,0 +1,141 @@
+// host-local IPAM: hands out addresses from configured ranges and remembers them as files
+// under <dataDir>/<network>, in the reference plugin's exact format.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "allocator.hpp"
+#include "cni/error.hpp"
+#include "cni/resolv.hpp"
+#include "cni/skel.hpp"
+#include "config.hpp"
+#include "store.hpp"
+
+namespace {
+
+using cni::CmdArgs;
+using cni::Error;
+using cni::IpAddr;
+using hostlocal::Config;
+using hostlocal::Store;
+
+cni::Result cmd_add(const CmdArgs& args) {
+  Config cfg = hostlocal::load_config(args.conf, args.env.args);
+  cni::Result result;
+  if (!cfg.resolv_conf.empty()) result.dns = cni::read_resolv_conf(cfg.resolv_conf);
+
+  Store store(cfg.data_dir, cfg.network);
+  store.lock();
+  // Everything below runs under the network's lock; on failure every lease written and
+  // every last_reserved_ip changed is put back, so a failed ADD leaves the store as it was.
+  std::vector<IpAddr> reserved;
+  std::vector<std::pair<int, std::optional<std::string>>> last_reserved_before;
+  std::vector<IpAddr> requested = cfg.requested;
+  auto held = store.find(args.env.container_id, args.env.ifname, /*scan_if_unindexed=*/false);
+  try {
+    for (size_t idx = 0; idx < cfg.range_sets.size(); ++idx) {
+      const auto& set = cfg.range_sets[idx];
+      std::optional<IpAddr> want;
+      auto it = std::find_if(requested.begin(), requested.end(), [&](const IpAddr& ip) { return set.contains(ip); });
+      if (it != requested.end()) {
+        want = *it;
+        requested.erase(it);
+      } else {
+        for (const auto& ip : held)
+          if (set.contains(ip))
+            throw Error(cni::kInternal, "failed to allocate for range " + std::to_string(idx) + ": " + ip.str() +
+                                            " has been allocated to " + args.env.container_id +
+                                            ", duplicate allocation is not allowed");
+      }
+      last_reserved_before.emplace_back(static_cast<int>(idx), store.last_reserved_raw(static_cast<int>(idx)));
+      try {
+        auto a = hostlocal::allocate(store, set, static_cast<int>(idx), args.env.container_id, args.env.ifname, want);
+        reserved.push_back(a.address.ip);
+        result.ips.push_back({a.address, a.gateway, std::nullopt});
+      } catch (const Error& e) {
+        throw e.prefixed("failed to allocate for range " + std::to_string(idx));
+      }
+    }
+    if (!requested.empty()) {
+      std::string list;
+      for (const auto& ip : requested) list += " " + ip.str();
+      throw Error(cni::kInvalidNetworkConfig, "failed to allocate all requested IPs:" + list);
+    }
+  } catch (...) {
+    for (const auto& ip : reserved) store.remove_lease(ip);
+    for (const auto& [idx, raw] : last_reserved_before) store.restore_last_reserved(idx, raw);
+    throw;
+  }
+  store.write_index(args.env.container_id, args.env.ifname, reserved);
+  result.routes = cfg.routes;
+  return result;
+}
+
+void cmd_del(const CmdArgs& args) {
+  Config cfg = hostlocal::load_config(args.conf, args.env.args);
+  Store store(cfg.data_dir, cfg.network);
+  // DEL must succeed when nothing was ever allocated: do not create directories for it.
+  if (!store.lease_dir_exists()) return;
+  store.lock();
+  store.release(args.env.container_id, args.env.ifname);
+}
+
+void cmd_check(const CmdArgs& args) {
+  Config cfg = hostlocal::load_config(args.conf, args.env.args);
+  Store store(cfg.data_dir, cfg.network);
+  bool found = false;
+  if (store.lease_dir_exists()) {
+    store.lock();
+    found = !store.find(args.env.container_id, args.env.ifname).empty();
+    if (!found) {
+      for (const auto& l : store.scan()) found = found || (l.container_id == args.env.container_id && l.ifname.empty());
+    }
+  }
+  if (!found)
+    throw Error(cni::kInternal, "host-local: Failed to find address added by container " + args.env.container_id);
+}
+
+void cmd_gc(const CmdArgs& args) {
+  Config cfg = hostlocal::load_config(args.conf, args.env.args);
+  auto valid = cni::valid_attachments(args.conf);
+  Store store(cfg.data_dir, cfg.network);
+  if (!store.lease_dir_exists()) return;
+  store.lock();
+  for (const auto& l : store.scan()) {
+    if (l.container_id.empty()) continue;  // a torn lease names nobody; leave it for an operator
+    bool keep = std::any_of(valid.begin(), valid.end(), [&](const cni::AttachmentId& a) {
+      return a.container_id == l.container_id && (l.ifname.empty() || a.ifname == l.ifname);
+    });
+    if (!keep) {
+      store.remove_lease(l.ip);
+      store.drop_index(l.container_id, l.ifname);
+    }
+  }
+}
+
+// Ready when the lease directory exists or can be created, and is writable.
+void cmd_status(const CmdArgs& args) {
+  Config cfg = hostlocal::load_config(args.conf, args.env.args);
+  std::string dir = cfg.data_dir;
+  struct stat st;
+  while (::stat(dir.c_str(), &st) != 0) {
+    auto slash = dir.find_last_of('/');
+    if (slash == std::string::npos || slash == 0) {
+      dir = "/";
+      break;
+    }
+    dir.resize(slash);
+  }
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || ::access(dir.c_str(), W_OK | X_OK) != 0)
+    throw Error(cni::kPluginNotAvailable, "host-local: lease store " + cfg.data_dir + " is not usable",
+                dir + " is not a writable directory");
+}
+
+}  // namespace
+
+int main() {
+  return cni::plugin_main({"host-local", "host-local IPAM: allocates addresses from ranges, leases under dataDir"},
+                          {cmd_add, cmd_del, cmd_check, cmd_status, cmd_gc});
+}

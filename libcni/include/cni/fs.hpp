@@ -1,0 +1,71 @@
+// Files as plugins use them: a move-only fd, an flock'd lock file, small reads, exclusive
+// creates that never follow a planted symlink, and atomic replacement.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cni {
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd() { reset(); }
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept {
+    if (this != &o) reset(o.release());
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  int release() {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+// An exclusive flock on `path` (created O_RDONLY|O_CREAT like go-filemutex, so the Go
+// reference and we exclude each other), released on destruction.
+class FileLock {
+ public:
+  explicit FileLock(const std::string& path);
+  FileLock(FileLock&&) = default;
+
+ private:
+  UniqueFd fd_;
+};
+
+// The whole content of a small file; nullopt when it does not exist. Other errors throw
+// Error(kIoFailure). Refuses to follow a symlink at the last component.
+std::optional<std::string> read_file_if_exists(const std::string& path, size_t max_bytes = 1 << 20);
+
+// Creates `path` with O_CREAT|O_EXCL|O_NOFOLLOW and writes `content`. Returns false when
+// the path already exists (file, symlink, anything); other errors throw.
+bool create_exclusive(const std::string& path, std::string_view content, int mode = 0600);
+
+// Replaces `path` with `content` through a temp file + rename in the same directory, so a
+// reader never sees a torn file and a planted symlink is replaced, not followed.
+void write_file_atomic(const std::string& path, std::string_view content, int mode = 0600);
+
+// Overwrites a file in place (O_TRUNC, O_NOFOLLOW): what the reference does for
+// last_reserved_ip, kept so the directory's entries do not churn.
+void write_file_nofollow(const std::string& path, std::string_view content, int mode = 0600);
+
+// mkdir -p with `mode` for created levels.
+void make_dirs(const std::string& path, int mode = 0755);
+
+// True when a plain name is safe as one path component: non-empty, no '/', no NUL, not
+// "." or "..".
+bool is_safe_component(std::string_view name);
+
+}  // namespace cni

@@ -1,0 +1,120 @@
+#include "cni/fs.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <random>
+
+#include "cni/error.hpp"
+
+namespace cni {
+
+void UniqueFd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+FileLock::FileLock(const std::string& path) {
+  fd_.reset(::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0750));
+  if (!fd_) throw io_error("failed to open lock file " + path, errno);
+  while (flock(fd_.get(), LOCK_EX) != 0) {
+    if (errno != EINTR) throw io_error("failed to lock " + path, errno);
+  }
+}
+
+std::optional<std::string> read_file_if_exists(const std::string& path, size_t max_bytes) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd) {
+    if (errno == ENOENT) return std::nullopt;
+    throw io_error("failed to open " + path, errno);
+  }
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw io_error("failed to read " + path, errno);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > max_bytes) throw Error(kIoFailure, "file " + path + " is larger than expected");
+  }
+  return out;
+}
+
+namespace {
+void write_all(int fd, std::string_view content, const std::string& path) {
+  const char* p = content.data();
+  size_t left = content.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw io_error("failed to write " + path, errno);
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+}  // namespace
+
+bool create_exclusive(const std::string& path, std::string_view content, int mode) {
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!fd) {
+    if (errno == EEXIST) return false;
+    throw io_error("failed to create " + path, errno);
+  }
+  try {
+    write_all(fd.get(), content, path);
+  } catch (...) {
+    ::unlink(path.c_str());
+    throw;
+  }
+  return true;
+}
+
+void write_file_atomic(const std::string& path, std::string_view content, int mode) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::string tmp = path + ".tmp" + std::to_string(getpid()) + "." + std::to_string(rng() % 1000000);
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!fd) throw io_error("failed to create " + tmp, errno);
+  try {
+    write_all(fd.get(), content, tmp);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) throw io_error("failed to rename " + tmp + " to " + path, errno);
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+}
+
+void write_file_nofollow(const std::string& path, std::string_view content, int mode) {
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!fd) throw io_error("failed to write " + path, errno);
+  write_all(fd.get(), content, path);
+}
+
+void make_dirs(const std::string& path, int mode) {
+  if (path.empty()) return;
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) throw Error(kIoFailure, path + " exists and is not a directory");
+    return;
+  }
+  auto slash = path.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) make_dirs(path.substr(0, slash), mode);
+  if (::mkdir(path.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST)
+    throw io_error("failed to create directory " + path, errno);
+}
+
+bool is_safe_component(std::string_view name) {
+  if (name.empty() || name == "." || name == "..") return false;
+  for (char c : name)
+    if (c == '/' || c == '\0') return false;
+  return true;
+}
+
+}  // namespace cni
