@@ -1,0 +1,695 @@
+// The rtnetlink transport and requests. Message layout for a link request:
+//
+//   nlmsghdr | ifinfomsg | IFLA_IFNAME | IFLA_MTU | IFLA_LINKINFO { IFLA_INFO_KIND,
+//                                                                   IFLA_INFO_DATA { ... } }
+//
+// Every request carries NLM_F_ACK; the reply is read until its ACK (or error) arrives, and
+// the error's extended-ACK message (NLMSGERR_ATTR_MSG) becomes the Error's details.
+#include "cni/netlink.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "cni/error.hpp"
+#include "cni/netns.hpp"
+
+namespace cni {
+
+std::string mac_str(const Mac& m) {
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+  return buf;
+}
+
+std::optional<Mac> mac_parse(const std::string& s) {
+  Mac m{};
+  if (s.size() != 17) return std::nullopt;
+  for (int i = 0; i < 6; ++i) {
+    if (i < 5 && s[static_cast<size_t>(i * 3 + 2)] != ':') return std::nullopt;
+    unsigned v = 0;
+    for (int k = 0; k < 2; ++k) {
+      char c = s[static_cast<size_t>(i * 3 + k)];
+      v <<= 4;
+      if (c >= '0' && c <= '9') v |= static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f') v |= static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F') v |= static_cast<unsigned>(c - 'A' + 10);
+      else return std::nullopt;
+    }
+    m[static_cast<size_t>(i)] = static_cast<uint8_t>(v);
+  }
+  return m;
+}
+
+bool Address::tentative() const { return flags & IFA_F_TENTATIVE; }
+bool Address::dad_failed() const { return flags & IFA_F_DADFAILED; }
+
+std::string random_veth_name() {
+  uint32_t r = 0;
+  if (getrandom(&r, sizeof r, 0) != sizeof r) r = static_cast<uint32_t>(getpid()) * 2654435761u;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "veth%08x", r);
+  return buf;
+}
+
+namespace {
+
+constexpr size_t kBufSize = 32768;
+
+// One request under construction, in a stack buffer.
+struct Request {
+  alignas(nlmsghdr) char buf[4096];
+  nlmsghdr* nlh;
+  Request(uint16_t type, uint16_t flags) {
+    nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = type;
+    nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+  }
+  template <class T>
+  T* extra() {
+    return static_cast<T*>(mnl_nlmsg_put_extra_header(nlh, sizeof(T)));
+  }
+  void str(uint16_t type, const std::string& s) { mnl_attr_put_strz(nlh, type, s.c_str()); }
+  void u32(uint16_t type, uint32_t v) { mnl_attr_put_u32(nlh, type, v); }
+  void u16(uint16_t type, uint16_t v) { mnl_attr_put_u16(nlh, type, v); }
+  void u8(uint16_t type, uint8_t v) { mnl_attr_put_u8(nlh, type, v); }
+  void bytes(uint16_t type, const void* p, size_t n) { mnl_attr_put(nlh, type, n, p); }
+  nlattr* nest(uint16_t type) { return mnl_attr_nest_start(nlh, type); }
+  void end(nlattr* n) { mnl_attr_nest_end(nlh, n); }
+};
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+}  // namespace
+
+struct Netlink::Impl {
+  mnl_socket* sock = nullptr;
+  uint32_t portid = 0;
+  uint32_t seq = 0;
+  std::vector<char> rbuf = std::vector<char>(kBufSize);
+
+  ~Impl() {
+    if (sock) mnl_socket_close(sock);
+  }
+
+  void init() {
+    sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+    if (!sock) throw io_error("failed to open netlink socket", errno);
+    int one = 1;
+    // Both are best effort: older kernels lack them and we still work without the text.
+    mnl_socket_setsockopt(sock, NETLINK_EXT_ACK, &one, sizeof one);
+    mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof one);
+    if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) throw io_error("failed to bind netlink socket", errno);
+    portid = mnl_socket_get_portid(sock);
+  }
+
+  static std::string ext_ack(const nlmsghdr* nlh) {
+    if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return {};
+    const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
+    size_t offset = sizeof(nlmsgerr);
+    if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) offset += err->msg.nlmsg_len - sizeof(nlmsghdr);
+    std::string msg;
+    const char* p = static_cast<const char*>(mnl_nlmsg_get_payload(nlh)) + offset;
+    const char* end = reinterpret_cast<const char*>(nlh) + nlh->nlmsg_len;
+    while (p + sizeof(nlattr) <= end) {
+      const auto* a = reinterpret_cast<const nlattr*>(p);
+      if (a->nla_len < sizeof(nlattr) || p + a->nla_len > end) break;
+      if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG)
+        msg.assign(static_cast<const char*>(mnl_attr_get_payload(a)), strnlen(static_cast<const char*>(mnl_attr_get_payload(a)), mnl_attr_get_payload_len(a)));
+      p += MNL_ALIGN(a->nla_len);
+    }
+    return msg;
+  }
+
+  // Sends one request and reads until its ACK. Returns 0 or the kernel's errno; the
+  // extended-ACK text (if any) goes to *ack_msg. Data messages go to on_msg.
+  int transact(nlmsghdr* nlh, const std::function<void(const nlmsghdr*)>& on_msg, std::string* ack_msg,
+               bool* interrupted = nullptr) {
+    const bool dump = nlh->nlmsg_flags & NLM_F_DUMP;
+    if (!dump) nlh->nlmsg_flags |= NLM_F_ACK;
+    nlh->nlmsg_seq = ++seq;
+    if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) return errno;
+    for (;;) {
+      ssize_t n = mnl_socket_recvfrom(sock, rbuf.data(), rbuf.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return errno;
+      }
+      auto* msg = reinterpret_cast<nlmsghdr*>(rbuf.data());
+      int len = static_cast<int>(n);
+      for (; mnl_nlmsg_ok(msg, len); msg = mnl_nlmsg_next(msg, &len)) {
+        if (msg->nlmsg_seq != nlh->nlmsg_seq || msg->nlmsg_pid != portid) continue;  // not ours
+        if (interrupted && (msg->nlmsg_flags & NLM_F_DUMP_INTR)) *interrupted = true;
+        if (msg->nlmsg_type == NLMSG_ERROR) {
+          const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(msg));
+          if (err->error != 0 && ack_msg) *ack_msg = ext_ack(msg);
+          return -err->error;
+        }
+        if (msg->nlmsg_type == NLMSG_DONE) {
+          int e = 0;
+          if (msg->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) std::memcpy(&e, mnl_nlmsg_get_payload(msg), sizeof e);
+          return e < 0 ? -e : 0;
+        }
+        if (on_msg) on_msg(msg);
+      }
+    }
+  }
+
+  // A request that must succeed: errors become cni::Error naming `what`.
+  void must(nlmsghdr* nlh, const std::string& what, const std::function<void(const nlmsghdr*)>& on_msg = {}) {
+    std::string ack;
+    int e = transact(nlh, on_msg, &ack);
+    if (e != 0) throw Error(e == EEXIST ? kInternal : kInternal, what + ": " + errno_text(e), ack.empty() ? "" : "kernel: " + ack);
+  }
+
+  // A dump, retried when the kernel says the data changed under it.
+  void dump(const std::function<void(Request&)>& build, const std::function<void(const nlmsghdr*)>& on_msg,
+            const std::string& what) {
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      std::vector<std::vector<char>> msgs;
+      Request req(0, NLM_F_DUMP);
+      build(req);
+      bool intr = false;
+      std::string ack;
+      int e = transact(req.nlh, [&](const nlmsghdr* m) {
+        msgs.emplace_back(reinterpret_cast<const char*>(m), reinterpret_cast<const char*>(m) + m->nlmsg_len);
+      }, &ack, &intr);
+      if (e == EINTR || intr) continue;
+      if (e != 0) throw Error(kInternal, what + ": " + errno_text(e), ack.empty() ? "" : "kernel: " + ack);
+      for (const auto& m : msgs) on_msg(reinterpret_cast<const nlmsghdr*>(m.data()));
+      return;
+    }
+    throw Error(kTryAgainLater, what + ": the kernel kept interrupting the dump");
+  }
+};
+
+namespace {
+
+Link parse_link(const nlmsghdr* nlh) {
+  Link l;
+  const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(nlh));
+  l.index = ifi->ifi_index;
+  l.up = ifi->ifi_flags & IFF_UP;
+  l.promisc = ifi->ifi_flags & IFF_PROMISC;
+  struct Ctx {
+    Link* l;
+  } ctx{&l};
+  mnl_attr_parse(nlh, sizeof(ifinfomsg), [](const nlattr* a, void* data) -> int {
+    Link& l = *static_cast<Ctx*>(data)->l;
+    switch (mnl_attr_get_type(a)) {
+      case IFLA_IFNAME: l.name = mnl_attr_get_str(a); break;
+      case IFLA_ADDRESS:
+        if (mnl_attr_get_payload_len(a) == 6) std::memcpy(l.mac.data(), mnl_attr_get_payload(a), 6);
+        break;
+      case IFLA_MTU: l.mtu = static_cast<int>(mnl_attr_get_u32(a)); break;
+      case IFLA_MASTER: l.master = static_cast<int>(mnl_attr_get_u32(a)); break;
+      case IFLA_LINK: l.link = static_cast<int>(mnl_attr_get_u32(a)); break;
+      case IFLA_LINK_NETNSID: l.has_link_netnsid = true; break;
+      case IFLA_OPERSTATE: l.oper_up = mnl_attr_get_u8(a) == IF_OPER_UP; break;
+      case IFLA_LINKINFO:
+        mnl_attr_parse_nested(a, [](const nlattr* b, void* d) -> int {
+          Link& l = *static_cast<Ctx*>(d)->l;
+          if (mnl_attr_get_type(b) == IFLA_INFO_KIND) l.kind = mnl_attr_get_str(b);
+          if (mnl_attr_get_type(b) == IFLA_INFO_DATA && l.kind == "ipvlan") {
+            mnl_attr_parse_nested(b, [](const nlattr* c, void* dd) -> int {
+              if (mnl_attr_get_type(c) == IFLA_IPVLAN_MODE)
+                static_cast<Ctx*>(dd)->l->ipvlan_mode = mnl_attr_get_u16(c);
+              return MNL_CB_OK;
+            }, d);
+          }
+          return MNL_CB_OK;
+        }, data);
+        break;
+      default: break;
+    }
+    return MNL_CB_OK;
+  }, &ctx);
+  return l;
+}
+
+void put_addr(Request& r, uint16_t type, const IpAddr& ip) { r.bytes(type, ip.data(), ip.size()); }
+
+}  // namespace
+
+Netlink::Netlink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Netlink::Netlink(Netlink&&) noexcept = default;
+Netlink& Netlink::operator=(Netlink&&) noexcept = default;
+Netlink::~Netlink() = default;
+
+Netlink Netlink::open() {
+  auto impl = std::make_unique<Impl>();
+  impl->init();
+  return Netlink(std::move(impl));
+}
+
+Netlink Netlink::open_in(const Netns& netns) {
+  // A netlink socket stays bound to the namespace it was created in: enter, open, leave.
+  return netns.run_in([] { return open(); });
+}
+
+std::optional<Link> Netlink::link(const std::string& name) {
+  if (name.empty() || name.size() >= IFNAMSIZ) return std::nullopt;
+  Request r(RTM_GETLINK, 0);
+  auto* ifi = r.extra<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  r.str(IFLA_IFNAME, name);
+  r.u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+  std::optional<Link> out;
+  std::string ack;
+  int e = impl_->transact(r.nlh, [&](const nlmsghdr* m) { if (m->nlmsg_type == RTM_NEWLINK) out = parse_link(m); }, &ack);
+  if (e == ENODEV) return std::nullopt;
+  if (e != 0) throw Error(kInternal, "failed to look up link \"" + name + "\": " + errno_text(e), ack);
+  return out;
+}
+
+std::optional<Link> Netlink::link(int index) {
+  Request r(RTM_GETLINK, 0);
+  auto* ifi = r.extra<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = index;
+  r.u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+  std::optional<Link> out;
+  std::string ack;
+  int e = impl_->transact(r.nlh, [&](const nlmsghdr* m) { if (m->nlmsg_type == RTM_NEWLINK) out = parse_link(m); }, &ack);
+  if (e == ENODEV) return std::nullopt;
+  if (e != 0) throw Error(kInternal, "failed to look up link " + std::to_string(index) + ": " + errno_text(e), ack);
+  return out;
+}
+
+std::vector<Link> Netlink::links() {
+  std::vector<Link> out;
+  impl_->dump([](Request& r) {
+    r.nlh->nlmsg_type = RTM_GETLINK;
+    r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  }, [&](const nlmsghdr* m) { if (m->nlmsg_type == RTM_NEWLINK) out.push_back(parse_link(m)); }, "failed to list links");
+  return out;
+}
+
+bool Netlink::create_bridge(const std::string& name, int mtu, bool vlan_filtering) {
+  Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.str(IFLA_IFNAME, name);
+  if (mtu > 0) r.u32(IFLA_MTU, static_cast<uint32_t>(mtu));
+  auto* info = r.nest(IFLA_LINKINFO);
+  r.str(IFLA_INFO_KIND, "bridge");
+  if (vlan_filtering) {
+    auto* data = r.nest(IFLA_INFO_DATA);
+    r.u8(IFLA_BR_VLAN_FILTERING, 1);
+    r.end(data);
+  }
+  r.end(info);
+  std::string ack;
+  int e = impl_->transact(r.nlh, {}, &ack);
+  if (e == EEXIST) return false;
+  if (e != 0)
+    throw Error(kInternal, "failed to create bridge \"" + name + "\": " + errno_text(e), ack.empty() ? "" : "kernel: " + ack);
+  return true;
+}
+
+void Netlink::create_veth(const std::string& name, const std::string& peer_name, int peer_netns_fd, int mtu,
+                          const std::optional<Mac>& mac) {
+  Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.str(IFLA_IFNAME, name);
+  if (mtu > 0) r.u32(IFLA_MTU, static_cast<uint32_t>(mtu));
+  if (mac) r.bytes(IFLA_ADDRESS, mac->data(), 6);
+  auto* info = r.nest(IFLA_LINKINFO);
+  r.str(IFLA_INFO_KIND, "veth");
+  auto* data = r.nest(IFLA_INFO_DATA);
+  auto* peer = r.nest(VETH_INFO_PEER);
+  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;  // the peer's own ifinfomsg
+  r.str(IFLA_IFNAME, peer_name);
+  if (mtu > 0) r.u32(IFLA_MTU, static_cast<uint32_t>(mtu));
+  if (peer_netns_fd >= 0) r.u32(IFLA_NET_NS_FD, static_cast<uint32_t>(peer_netns_fd));
+  r.end(peer);
+  r.end(data);
+  r.end(info);
+  impl_->must(r.nlh, "failed to create veth \"" + name + "\" (peer \"" + peer_name + "\")");
+}
+
+void Netlink::create_ipvlan(const std::string& name, int master_index, IpvlanMode mode, int mtu, int target_netns_fd) {
+  Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.str(IFLA_IFNAME, name);
+  r.u32(IFLA_LINK, static_cast<uint32_t>(master_index));
+  if (mtu > 0) r.u32(IFLA_MTU, static_cast<uint32_t>(mtu));
+  if (target_netns_fd >= 0) r.u32(IFLA_NET_NS_FD, static_cast<uint32_t>(target_netns_fd));
+  auto* info = r.nest(IFLA_LINKINFO);
+  r.str(IFLA_INFO_KIND, "ipvlan");
+  auto* data = r.nest(IFLA_INFO_DATA);
+  r.u16(IFLA_IPVLAN_MODE, static_cast<uint16_t>(mode));
+  r.end(data);
+  r.end(info);
+  impl_->must(r.nlh, "failed to create ipvlan \"" + name + "\"");
+}
+
+void Netlink::create_dummy(const std::string& name) {
+  Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.str(IFLA_IFNAME, name);
+  auto* info = r.nest(IFLA_LINKINFO);
+  r.str(IFLA_INFO_KIND, "dummy");
+  r.end(info);
+  impl_->must(r.nlh, "failed to create dummy \"" + name + "\"");
+}
+
+void Netlink::create_vlan(const std::string& name, int parent_index, int vid) {
+  Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.str(IFLA_IFNAME, name);
+  r.u32(IFLA_LINK, static_cast<uint32_t>(parent_index));
+  auto* info = r.nest(IFLA_LINKINFO);
+  r.str(IFLA_INFO_KIND, "vlan");
+  auto* data = r.nest(IFLA_INFO_DATA);
+  r.u16(IFLA_VLAN_ID, static_cast<uint16_t>(vid));
+  r.end(data);
+  r.end(info);
+  impl_->must(r.nlh, "failed to create vlan \"" + name + "\"");
+}
+
+bool Netlink::delete_link(int index) {
+  Request r(RTM_DELLINK, 0);
+  auto* ifi = r.extra<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = index;
+  std::string ack;
+  int e = impl_->transact(r.nlh, {}, &ack);
+  if (e == ENODEV) return false;
+  if (e != 0) throw Error(kInternal, "failed to delete link " + std::to_string(index) + ": " + errno_text(e), ack);
+  return true;
+}
+
+bool Netlink::delete_link(const std::string& name) {
+  Request r(RTM_DELLINK, 0);
+  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.str(IFLA_IFNAME, name);
+  std::string ack;
+  int e = impl_->transact(r.nlh, {}, &ack);
+  if (e == ENODEV) return false;
+  if (e != 0) throw Error(kInternal, "failed to delete link \"" + name + "\": " + errno_text(e), ack);
+  return true;
+}
+
+namespace {
+Request setlink(int index) {
+  Request r(RTM_NEWLINK, 0);
+  auto* ifi = r.extra<ifinfomsg>();
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = index;
+  return r;
+}
+}  // namespace
+
+void Netlink::rename(int index, const std::string& name) {
+  auto r = setlink(index);
+  r.str(IFLA_IFNAME, name);
+  impl_->must(r.nlh, "failed to rename link " + std::to_string(index) + " to \"" + name + "\"");
+}
+
+void Netlink::set_up(int index, bool up) {
+  auto r = setlink(index);
+  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_get_payload(r.nlh));
+  ifi->ifi_change = IFF_UP;
+  ifi->ifi_flags = up ? IFF_UP : 0;
+  impl_->must(r.nlh, std::string("failed to set link ") + std::to_string(index) + (up ? " up" : " down"));
+}
+
+void Netlink::set_master(int index, int master_index) {
+  auto r = setlink(index);
+  r.u32(IFLA_MASTER, static_cast<uint32_t>(master_index));
+  impl_->must(r.nlh, "failed to attach link " + std::to_string(index) + " to master " + std::to_string(master_index));
+}
+
+void Netlink::set_mtu(int index, int mtu) {
+  auto r = setlink(index);
+  r.u32(IFLA_MTU, static_cast<uint32_t>(mtu));
+  impl_->must(r.nlh, "failed to set MTU " + std::to_string(mtu) + " on link " + std::to_string(index));
+}
+
+void Netlink::set_mac(int index, const Mac& mac) {
+  auto r = setlink(index);
+  r.bytes(IFLA_ADDRESS, mac.data(), 6);
+  impl_->must(r.nlh, "failed to set MAC " + mac_str(mac) + " on link " + std::to_string(index));
+}
+
+void Netlink::set_promisc(int index, bool on) {
+  auto r = setlink(index);
+  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_get_payload(r.nlh));
+  ifi->ifi_change = IFF_PROMISC;
+  ifi->ifi_flags = on ? IFF_PROMISC : 0;
+  impl_->must(r.nlh, "failed to set promiscuous mode on link " + std::to_string(index));
+}
+
+void Netlink::set_bridge_port(int index, std::optional<bool> hairpin, std::optional<bool> isolated) {
+  if (!hairpin && !isolated) return;
+  Request r(RTM_NEWLINK, 0);
+  auto* ifi = r.extra<ifinfomsg>();
+  ifi->ifi_family = AF_BRIDGE;
+  ifi->ifi_index = index;
+  auto* prot = mnl_attr_nest_start(r.nlh, IFLA_PROTINFO | NLA_F_NESTED);
+  if (hairpin) r.u8(IFLA_BRPORT_MODE, *hairpin ? 1 : 0);
+  if (isolated) r.u8(IFLA_BRPORT_ISOLATED, *isolated ? 1 : 0);
+  r.end(prot);
+  impl_->must(r.nlh, "failed to set bridge port flags on link " + std::to_string(index));
+}
+
+std::optional<bool> Netlink::bridge_port_flag(int index, int brport_attr) {
+  std::optional<bool> out;
+  struct Ctx {
+    int index, attr;
+    std::optional<bool>* out;
+  } ctx{index, brport_attr, &out};
+  impl_->dump([](Request& r) {
+    r.nlh->nlmsg_type = RTM_GETLINK;
+    r.extra<ifinfomsg>()->ifi_family = AF_BRIDGE;
+  }, [&](const nlmsghdr* m) {
+    const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(m));
+    if (ifi->ifi_index != ctx.index) return;
+    mnl_attr_parse(m, sizeof(ifinfomsg), [](const nlattr* a, void* d) -> int {
+      if (mnl_attr_get_type(a) != IFLA_PROTINFO) return MNL_CB_OK;
+      mnl_attr_parse_nested(a, [](const nlattr* b, void* dd) -> int {
+        auto* c = static_cast<Ctx*>(dd);
+        if (mnl_attr_get_type(b) == c->attr) *c->out = mnl_attr_get_u8(b) != 0;
+        return MNL_CB_OK;
+      }, d);
+      return MNL_CB_OK;
+    }, &ctx);
+  }, "failed to read bridge port flags");
+  return out;
+}
+
+void Netlink::bridge_vlan_add(int index, const BridgeVlan& v) {
+  Request r(RTM_SETLINK, 0);
+  auto* ifi = r.extra<ifinfomsg>();
+  ifi->ifi_family = AF_BRIDGE;
+  ifi->ifi_index = index;
+  auto* spec = r.nest(IFLA_AF_SPEC);
+  bridge_vlan_info info{};
+  info.vid = static_cast<uint16_t>(v.vid);
+  if (v.pvid) info.flags |= BRIDGE_VLAN_INFO_PVID;
+  if (v.untagged) info.flags |= BRIDGE_VLAN_INFO_UNTAGGED;
+  r.bytes(IFLA_BRIDGE_VLAN_INFO, &info, sizeof info);
+  r.end(spec);
+  impl_->must(r.nlh, "failed to add VLAN " + std::to_string(v.vid) + " to port " + std::to_string(index));
+}
+
+void Netlink::bridge_vlan_del(int index, int vid) {
+  Request r(RTM_DELLINK, 0);
+  auto* ifi = r.extra<ifinfomsg>();
+  ifi->ifi_family = AF_BRIDGE;
+  ifi->ifi_index = index;
+  auto* spec = r.nest(IFLA_AF_SPEC);
+  bridge_vlan_info info{};
+  info.vid = static_cast<uint16_t>(vid);
+  r.bytes(IFLA_BRIDGE_VLAN_INFO, &info, sizeof info);
+  r.end(spec);
+  std::string ack;
+  int e = impl_->transact(r.nlh, {}, &ack);
+  if (e != 0 && e != ENOENT)
+    throw Error(kInternal, "failed to delete VLAN " + std::to_string(vid) + " from port " + std::to_string(index) + ": " +
+                               errno_text(e), ack);
+}
+
+std::vector<BridgeVlan> Netlink::bridge_vlans(int index) {
+  std::vector<BridgeVlan> out;
+  struct Ctx {
+    std::vector<BridgeVlan>* out;
+  } ctx{&out};
+  impl_->dump([](Request& r) {
+    r.nlh->nlmsg_type = RTM_GETLINK;
+    r.extra<ifinfomsg>()->ifi_family = AF_BRIDGE;
+    r.u32(IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
+  }, [&](const nlmsghdr* m) {
+    const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(m));
+    if (ifi->ifi_index != index) return;
+    mnl_attr_parse(m, sizeof(ifinfomsg), [](const nlattr* a, void* d) -> int {
+      if (mnl_attr_get_type(a) != IFLA_AF_SPEC) return MNL_CB_OK;
+      mnl_attr_parse_nested(a, [](const nlattr* b, void* dd) -> int {
+        if (mnl_attr_get_type(b) != IFLA_BRIDGE_VLAN_INFO || mnl_attr_get_payload_len(b) < sizeof(bridge_vlan_info))
+          return MNL_CB_OK;
+        const auto* vi = static_cast<const bridge_vlan_info*>(mnl_attr_get_payload(b));
+        static_cast<Ctx*>(dd)->out->push_back({vi->vid, (vi->flags & BRIDGE_VLAN_INFO_PVID) != 0,
+                                              (vi->flags & BRIDGE_VLAN_INFO_UNTAGGED) != 0});
+        return MNL_CB_OK;
+      }, d);
+      return MNL_CB_OK;
+    }, &ctx);
+  }, "failed to list bridge VLANs");
+  return out;
+}
+
+void Netlink::add_address(int index, const Cidr& addr, bool nodad) {
+  Request r(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+  auto* ifa = r.extra<ifaddrmsg>();
+  ifa->ifa_family = static_cast<uint8_t>(addr.ip.af());
+  ifa->ifa_prefixlen = static_cast<uint8_t>(addr.prefix);
+  ifa->ifa_index = static_cast<uint32_t>(index);
+  ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+  put_addr(r, IFA_LOCAL, addr.ip);
+  put_addr(r, IFA_ADDRESS, addr.ip);
+  if (addr.ip.is_v4() && addr.prefix < 31) {
+    auto brd = addr.broadcast();
+    put_addr(r, IFA_BROADCAST, brd);
+  }
+  if (nodad) r.u32(IFA_FLAGS, IFA_F_NODAD);
+  impl_->must(r.nlh, "failed to add address " + addr.str() + " to link " + std::to_string(index));
+}
+
+bool Netlink::del_address(int index, const Cidr& addr) {
+  Request r(RTM_DELADDR, 0);
+  auto* ifa = r.extra<ifaddrmsg>();
+  ifa->ifa_family = static_cast<uint8_t>(addr.ip.af());
+  ifa->ifa_prefixlen = static_cast<uint8_t>(addr.prefix);
+  ifa->ifa_index = static_cast<uint32_t>(index);
+  put_addr(r, IFA_LOCAL, addr.ip);
+  std::string ack;
+  int e = impl_->transact(r.nlh, {}, &ack);
+  if (e == EADDRNOTAVAIL || e == ENODEV) return false;
+  if (e != 0) throw Error(kInternal, "failed to delete address " + addr.str() + ": " + errno_text(e), ack);
+  return true;
+}
+
+std::vector<Address> Netlink::addresses(int index, int family) {
+  std::vector<Address> out;
+  impl_->dump([&](Request& r) {
+    r.nlh->nlmsg_type = RTM_GETADDR;
+    r.extra<ifaddrmsg>()->ifa_family = static_cast<uint8_t>(family);
+  }, [&](const nlmsghdr* m) {
+    if (m->nlmsg_type != RTM_NEWADDR) return;
+    const auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(m));
+    if (static_cast<int>(ifa->ifa_index) != index) return;
+    struct Ctx {
+      const ifaddrmsg* ifa;
+      Address a;
+      bool have = false;
+    } ctx{ifa, {}, false};
+    ctx.a.flags = ifa->ifa_flags;
+    ctx.a.scope = ifa->ifa_scope;
+    mnl_attr_parse(m, sizeof(ifaddrmsg), [](const nlattr* a, void* d) -> int {
+      auto* c = static_cast<Ctx*>(d);
+      auto t = mnl_attr_get_type(a);
+      // IFA_ADDRESS is the peer on point-to-point links; IFA_LOCAL the local one. For the
+      // links we manage they are equal, and IPv6 sends only IFA_ADDRESS.
+      if (t == IFA_LOCAL || (t == IFA_ADDRESS && !c->have)) {
+        c->a.cidr = {IpAddr::from_bytes(static_cast<const uint8_t*>(mnl_attr_get_payload(a)), c->ifa->ifa_family),
+                     c->ifa->ifa_prefixlen};
+        c->have = true;
+      }
+      if (t == IFA_FLAGS) c->a.flags = mnl_attr_get_u32(a);
+      return MNL_CB_OK;
+    }, &ctx);
+    if (ctx.have) out.push_back(ctx.a);
+  }, "failed to list addresses");
+  return out;
+}
+
+namespace {
+void build_route(Request& r, const RouteEntry& rt) {
+  auto* rtm = r.extra<rtmsg>();
+  rtm->rtm_family = static_cast<uint8_t>(rt.dst.ip.af());
+  rtm->rtm_dst_len = static_cast<uint8_t>(rt.dst.prefix);
+  rtm->rtm_table = static_cast<uint8_t>(rt.table < 256 ? rt.table : static_cast<int>(RT_TABLE_UNSPEC));
+  rtm->rtm_protocol = RTPROT_BOOT;
+  rtm->rtm_scope = static_cast<uint8_t>(rt.scope);
+  rtm->rtm_type = RTN_UNICAST;
+  if (rt.table >= 256) r.u32(RTA_TABLE, static_cast<uint32_t>(rt.table));
+  if (rt.dst.prefix > 0) put_addr(r, RTA_DST, rt.dst.ip);
+  if (rt.gw) put_addr(r, RTA_GATEWAY, *rt.gw);
+  if (rt.oif) r.u32(RTA_OIF, static_cast<uint32_t>(rt.oif));
+  if (rt.priority) r.u32(RTA_PRIORITY, *rt.priority);
+  if (rt.mtu || rt.advmss) {
+    auto* m = r.nest(RTA_METRICS);
+    if (rt.mtu) r.u32(RTAX_MTU, *rt.mtu);
+    if (rt.advmss) r.u32(RTAX_ADVMSS, *rt.advmss);
+    r.end(m);
+  }
+}
+std::string route_text(const RouteEntry& rt) {
+  return rt.dst.str() + (rt.gw ? " via " + rt.gw->str() : "") + (rt.oif ? " dev " + std::to_string(rt.oif) : "");
+}
+}  // namespace
+
+void Netlink::add_route(const RouteEntry& rt) {
+  Request r(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+  build_route(r, rt);
+  impl_->must(r.nlh, "failed to add route " + route_text(rt));
+}
+
+bool Netlink::del_route(const RouteEntry& rt) {
+  Request r(RTM_DELROUTE, 0);
+  build_route(r, rt);
+  std::string ack;
+  int e = impl_->transact(r.nlh, {}, &ack);
+  if (e == ESRCH || e == ENOENT) return false;
+  if (e != 0) throw Error(kInternal, "failed to delete route " + route_text(rt) + ": " + errno_text(e), ack);
+  return true;
+}
+
+std::vector<RouteEntry> Netlink::routes(int family, int table) {
+  std::vector<RouteEntry> out;
+  impl_->dump([&](Request& r) {
+    r.nlh->nlmsg_type = RTM_GETROUTE;
+    r.extra<rtmsg>()->rtm_family = static_cast<uint8_t>(family);
+  }, [&](const nlmsghdr* m) {
+    if (m->nlmsg_type != RTM_NEWROUTE) return;
+    const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(m));
+    if (rtm->rtm_type != RTN_UNICAST) return;
+    struct Ctx {
+      const rtmsg* rtm;
+      RouteEntry e;
+    } ctx{rtm, {}};
+    ctx.e.table = rtm->rtm_table;
+    ctx.e.scope = rtm->rtm_scope;
+    ctx.e.dst = {rtm->rtm_family == AF_INET ? IpAddr::v4(0) : *IpAddr::parse("::"), rtm->rtm_dst_len};
+    mnl_attr_parse(m, sizeof(rtmsg), [](const nlattr* a, void* d) -> int {
+      auto* c = static_cast<Ctx*>(d);
+      const auto* p = static_cast<const uint8_t*>(mnl_attr_get_payload(a));
+      switch (mnl_attr_get_type(a)) {
+        case RTA_DST: c->e.dst.ip = IpAddr::from_bytes(p, c->rtm->rtm_family); break;
+        case RTA_GATEWAY: c->e.gw = IpAddr::from_bytes(p, c->rtm->rtm_family); break;
+        case RTA_OIF: c->e.oif = static_cast<int>(mnl_attr_get_u32(a)); break;
+        case RTA_TABLE: c->e.table = static_cast<int>(mnl_attr_get_u32(a)); break;
+        case RTA_PRIORITY: c->e.priority = mnl_attr_get_u32(a); break;
+        default: break;
+      }
+      return MNL_CB_OK;
+    }, &ctx);
+    if (ctx.e.table == table) out.push_back(ctx.e);
+  }, "failed to list routes");
+  return out;
+}
+
+}  // namespace cni
