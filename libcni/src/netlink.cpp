@@ -172,7 +172,7 @@ struct Netlink::Impl {
   void must(nlmsghdr* nlh, const std::string& what, const std::function<void(const nlmsghdr*)>& on_msg = {}) {
     std::string ack;
     int e = transact(nlh, on_msg, &ack);
-    if (e != 0) throw Error(e == EEXIST ? kInternal : kInternal, what + ": " + errno_text(e), ack.empty() ? "" : "kernel: " + ack);
+    if (e != 0) throw Error(kInternal, what + ": " + errno_text(e), ack.empty() ? "" : "kernel: " + ack);
   }
 
   // A dump, retried when the kernel says the data changed under it.
@@ -642,10 +642,13 @@ std::string route_text(const RouteEntry& rt) {
 }
 }  // namespace
 
-void Netlink::add_route(const RouteEntry& rt) {
+void Netlink::add_route(const RouteEntry& rt, bool exist_ok) {
   Request r(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
   build_route(r, rt);
-  impl_->must(r.nlh, "failed to add route " + route_text(rt));
+  std::string ack;
+  int e = impl_->transact(r.nlh, {}, &ack);
+  if (e == 0 || (e == EEXIST && exist_ok)) return;
+  throw Error(kInternal, "failed to add route " + route_text(rt) + ": " + errno_text(e), ack.empty() ? "" : "kernel: " + ack);
 }
 
 bool Netlink::del_route(const RouteEntry& rt) {

@@ -109,7 +109,8 @@ class Netlink {
   std::vector<Address> addresses(int index, int family = 0);  // family 0: both
 
   // Routes.
-  void add_route(const RouteEntry& r);
+  // exist_ok: an identical route already present is success (duplicate routes in a result).
+  void add_route(const RouteEntry& r, bool exist_ok = false);
   bool del_route(const RouteEntry& r);
   std::vector<RouteEntry> routes(int family, int table = 254);
 
