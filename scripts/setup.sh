@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config clang clang-tidy
   nlohmann-json3-dev libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev libcli11-dev catch2
-  iproute2 nftables iptables procps
+  iproute2 nftables iptables procps iputils-ping
   containernetworking-plugins golang-github-appc-cni-dev
   user-mode-linux kmod
   hyperfine

@@ -26,6 +26,7 @@
 
 #include "cni/error.hpp"
 #include "cni/netns.hpp"
+#include "netlink_ack.hpp"
 
 namespace cni {
 
@@ -64,6 +65,27 @@ std::string random_veth_name() {
   std::snprintf(buf, sizeof buf, "veth%08x", r);
   return buf;
 }
+
+namespace detail {
+std::string netlink_ext_ack(const nlmsghdr* nlh) {
+  if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return {};
+  const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
+  size_t offset = sizeof(nlmsgerr);
+  if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) offset += err->msg.nlmsg_len - sizeof(nlmsghdr);
+  const char* p = static_cast<const char*>(mnl_nlmsg_get_payload(nlh)) + offset;
+  const char* end = reinterpret_cast<const char*>(nlh) + nlh->nlmsg_len;
+  while (p + sizeof(nlattr) <= end) {
+    const auto* a = reinterpret_cast<const nlattr*>(p);
+    if (a->nla_len < sizeof(nlattr) || p + a->nla_len > end) break;
+    if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
+      const auto* text = static_cast<const char*>(mnl_attr_get_payload(a));
+      return std::string(text, strnlen(text, mnl_attr_get_payload_len(a)));
+    }
+    p += MNL_ALIGN(a->nla_len);
+  }
+  return {};
+}
+}  // namespace detail
 
 namespace {
 
@@ -116,29 +138,13 @@ struct Netlink::Impl {
     portid = mnl_socket_get_portid(sock);
   }
 
-  static std::string ext_ack(const nlmsghdr* nlh) {
-    if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return {};
-    const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
-    size_t offset = sizeof(nlmsgerr);
-    if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) offset += err->msg.nlmsg_len - sizeof(nlmsghdr);
-    std::string msg;
-    const char* p = static_cast<const char*>(mnl_nlmsg_get_payload(nlh)) + offset;
-    const char* end = reinterpret_cast<const char*>(nlh) + nlh->nlmsg_len;
-    while (p + sizeof(nlattr) <= end) {
-      const auto* a = reinterpret_cast<const nlattr*>(p);
-      if (a->nla_len < sizeof(nlattr) || p + a->nla_len > end) break;
-      if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG)
-        msg.assign(static_cast<const char*>(mnl_attr_get_payload(a)), strnlen(static_cast<const char*>(mnl_attr_get_payload(a)), mnl_attr_get_payload_len(a)));
-      p += MNL_ALIGN(a->nla_len);
-    }
-    return msg;
-  }
-
   // Sends one request and reads until its ACK. Returns 0 or the kernel's errno; the
   // extended-ACK text (if any) goes to *ack_msg. Data messages go to on_msg.
   int transact(nlmsghdr* nlh, const std::function<void(const nlmsghdr*)>& on_msg, std::string* ack_msg,
                bool* interrupted = nullptr) {
-    const bool dump = nlh->nlmsg_flags & NLM_F_DUMP;
+    // NLM_F_DUMP shares bits with NLM_F_CREATE/EXCL, so a dump is recognised by its type
+    // (a GET) as well as its flags.
+    const bool dump = (nlh->nlmsg_type % 4 == 2) && (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
     if (!dump) nlh->nlmsg_flags |= NLM_F_ACK;
     nlh->nlmsg_seq = ++seq;
     if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) return errno;
@@ -155,7 +161,7 @@ struct Netlink::Impl {
         if (interrupted && (msg->nlmsg_flags & NLM_F_DUMP_INTR)) *interrupted = true;
         if (msg->nlmsg_type == NLMSG_ERROR) {
           const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(msg));
-          if (err->error != 0 && ack_msg) *ack_msg = ext_ack(msg);
+          if (err->error != 0 && ack_msg) *ack_msg = detail::netlink_ext_ack(msg);
           return -err->error;
         }
         if (msg->nlmsg_type == NLMSG_DONE) {

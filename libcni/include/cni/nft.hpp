@@ -1,0 +1,73 @@
+// nftables over netlink (libnftnl messages, libmnl socket): atomic batches and rule
+// listing by comment. The mechanism under masquerade and MAC spoof checking; plugins use
+// those, not this.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct nftnl_rule;
+
+namespace cni::nft {
+
+struct BaseChain {
+  std::string type;  // "nat", "filter"
+  uint32_t hook;     // NF_INET_POST_ROUTING, NF_BR_PRE_ROUTING, ...
+  int32_t priority;
+};
+
+// An owned libnftnl rule under construction.
+class Rule {
+ public:
+  Rule(uint16_t family, const std::string& table, const std::string& chain);
+  ~Rule();
+  Rule(Rule&&) noexcept;
+  Rule(const Rule&) = delete;
+
+  Rule& match_nfproto(uint8_t nfproto);  // inet tables: ip vs ip6 dependency
+  // network-header field (offset, len) compared eq/neq with `value` after `mask` (optional)
+  Rule& match_payload(uint32_t base, uint32_t offset, const void* value, uint32_t len, bool equal = true,
+                      const void* mask = nullptr);
+  Rule& match_iifname(const std::string& ifname);
+  Rule& masquerade();
+  Rule& verdict(int code, const std::string& chain = "");  // NFT_GOTO/NFT_JUMP/NFT_RETURN/NF_DROP
+  Rule& comment(const std::string& text);
+  nftnl_rule* get() const { return rule_; }
+
+ private:
+  nftnl_rule* rule_;
+};
+
+class Batch {
+ public:
+  Batch();
+  ~Batch();
+  void add_table(uint16_t family, const std::string& table);
+  void add_chain(uint16_t family, const std::string& table, const std::string& chain,
+                 const std::optional<BaseChain>& base = std::nullopt);
+  void flush_chain(uint16_t family, const std::string& table, const std::string& chain);
+  void delete_chain(uint16_t family, const std::string& table, const std::string& chain);
+  void add_rule(const Rule& r);
+  void delete_rule(uint16_t family, const std::string& table, const std::string& chain, uint64_t handle);
+  bool empty() const { return count_ == 0; }
+  // Sends the batch as one transaction and checks every ACK; errors name `what`.
+  void commit(const std::string& what);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int count_ = 0;
+};
+
+struct ListedRule {
+  uint64_t handle = 0;
+  std::string comment;
+};
+// Rules of one chain with their comments; empty when the table or chain does not exist.
+std::vector<ListedRule> list_rules(uint16_t family, const std::string& table, const std::string& chain);
+std::vector<std::string> list_chains(uint16_t family, const std::string& table);
+
+}  // namespace cni::nft

@@ -1,0 +1,131 @@
+#include "cni/masq.hpp"
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+
+#include "cni/encoding.hpp"
+#include "cni/error.hpp"
+#include "cni/nft.hpp"
+
+namespace cni {
+
+namespace {
+
+constexpr const char* kTable = "cni_plugins_masquerade";
+constexpr const char* kChecks = "masq_checks";
+constexpr const char* kPostrouting = "postrouting";
+constexpr size_t kCommentMax = 128;  // knftables.CommentLengthMax: the reference's truncation
+constexpr int32_t kSrcnatPriority = 100;
+
+std::string without_quotes(std::string s) {
+  s.erase(std::remove(s.begin(), s.end(), '"'), s.end());
+  return s;
+}
+
+std::string comment_for(const Attachment& a) {
+  auto c = masq_rule_prefix(a) + ", net: " + without_quotes(a.network) + ", if: " + without_quotes(a.ifname) +
+           ", id: " + without_quotes(a.container_id);
+  if (c.size() > kCommentMax) c.resize(kCommentMax);
+  return c;
+}
+
+std::string network_prefix(const std::string& network) { return sha512_hex(network).substr(0, 16); }
+
+nft::Rule multicast_return(bool v6) {
+  nft::Rule r(NFPROTO_INET, kTable, kPostrouting);
+  if (!v6) {
+    const uint8_t mask[4] = {0xf0, 0, 0, 0}, net[4] = {224, 0, 0, 0};
+    r.match_nfproto(NFPROTO_IPV4).match_payload(NFT_PAYLOAD_NETWORK_HEADER, 16, net, 4, true, mask);
+  } else {
+    uint8_t mask[16] = {0xff}, net[16] = {0xff};
+    r.match_nfproto(NFPROTO_IPV6).match_payload(NFT_PAYLOAD_NETWORK_HEADER, 24, net, 16, true, mask);
+  }
+  r.verdict(NFT_RETURN);
+  return r;
+}
+
+// ip saddr == <ip> ip daddr != <subnet> masquerade   (ip6 alike)
+nft::Rule masq_rule(const Attachment& a, const Cidr& ip) {
+  nft::Rule r(NFPROTO_INET, kTable, kChecks);
+  const bool v6 = ip.ip.is_v6();
+  const uint32_t saddr = v6 ? 8 : 12, daddr = v6 ? 24 : 16, len = v6 ? 16 : 4;
+  IpAddr net = ip.ip.masked(ip.prefix);
+  IpAddr mask = IpAddr::parse(v6 ? "::" : "0.0.0.0")->last_in(0).masked(ip.prefix);
+  r.match_nfproto(v6 ? NFPROTO_IPV6 : NFPROTO_IPV4)
+      .match_payload(NFT_PAYLOAD_NETWORK_HEADER, saddr, ip.ip.data(), len)
+      .match_payload(NFT_PAYLOAD_NETWORK_HEADER, daddr, net.data(), len, /*equal=*/false, mask.data())
+      .masquerade()
+      .comment(comment_for(a));
+  return r;
+}
+
+std::vector<nft::ListedRule> rules_with_prefix(const std::string& prefix) {
+  std::vector<nft::ListedRule> out;
+  for (auto& r : nft::list_rules(NFPROTO_INET, kTable, kChecks))
+    if (r.comment.rfind(prefix, 0) == 0) out.push_back(r);
+  return out;
+}
+
+}  // namespace
+
+std::string masq_rule_prefix(const Attachment& a) {
+  return network_prefix(a.network) + "-" + sha512_hex(a.ifname + ":" + a.container_id).substr(0, 16);
+}
+
+std::string masq_iptables_chain(const Attachment& a) {
+  return "CNI-" + sha512_hex(a.network + a.container_id).substr(0, 24);
+}
+
+// Defined in masq_iptables.cpp.
+void iptables_masq_add(const Attachment& a, const std::vector<Cidr>& ips);
+void iptables_masq_del(const Attachment& a);
+bool iptables_masq_present(const Attachment& a, const std::vector<Cidr>& ips);
+
+void masq_add(MasqBackend backend, const Attachment& a, const std::vector<Cidr>& ips) {
+  if (backend == MasqBackend::iptables) return iptables_masq_add(a, ips);
+  // One transaction: the table and chains are created if missing, the postrouting chain is
+  // rewritten (flush + the same three rules, so concurrent ADDs converge), and the rules
+  // for this attachment appended.
+  nft::Batch b;
+  b.add_table(NFPROTO_INET, kTable);
+  b.add_chain(NFPROTO_INET, kTable, kChecks);
+  b.add_chain(NFPROTO_INET, kTable, kPostrouting, nft::BaseChain{"nat", NF_INET_POST_ROUTING, kSrcnatPriority});
+  b.flush_chain(NFPROTO_INET, kTable, kPostrouting);
+  b.add_rule(multicast_return(false));
+  b.add_rule(multicast_return(true));
+  nft::Rule go(NFPROTO_INET, kTable, kPostrouting);
+  go.verdict(NFT_GOTO, kChecks);
+  b.add_rule(go);
+  for (const auto& ip : ips) b.add_rule(masq_rule(a, ip));
+  b.commit("failed to add nftables masquerade rules");
+}
+
+void masq_del(const Attachment& a) {
+  auto rules = rules_with_prefix(masq_rule_prefix(a));
+  if (!rules.empty()) {
+    nft::Batch b;
+    for (const auto& r : rules) b.delete_rule(NFPROTO_INET, kTable, kChecks, r.handle);
+    b.commit("failed to delete nftables masquerade rules");
+  }
+  iptables_masq_del(a);
+}
+
+bool masq_present(MasqBackend backend, const Attachment& a, const std::vector<Cidr>& ips) {
+  if (backend == MasqBackend::iptables) return iptables_masq_present(a, ips);
+  return rules_with_prefix(masq_rule_prefix(a)).size() >= ips.size();
+}
+
+void masq_gc(const std::string& network, const std::vector<Attachment>& keep) {
+  std::vector<std::string> valid;
+  for (const auto& a : keep) valid.push_back(comment_for(a));
+  nft::Batch b;
+  for (const auto& r : rules_with_prefix(network_prefix(network) + "-"))
+    if (std::find(valid.begin(), valid.end(), r.comment) == valid.end())
+      b.delete_rule(NFPROTO_INET, kTable, kChecks, r.handle);
+  b.commit("failed to collect stale nftables masquerade rules");
+}
+
+}  // namespace cni

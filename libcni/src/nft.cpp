@@ -1,0 +1,343 @@
+#include "cni/nft.hpp"
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <net/if.h>
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+
+#include "cni/error.hpp"
+#include "netlink_ack.hpp"
+
+namespace cni::nft {
+
+namespace {
+
+struct Socket {
+  mnl_socket* s = nullptr;
+  uint32_t portid = 0;
+  Socket() {
+    s = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+    if (!s) throw io_error("failed to open nftables netlink socket", errno);
+    int one = 1;
+    mnl_socket_setsockopt(s, NETLINK_EXT_ACK, &one, sizeof one);
+    mnl_socket_setsockopt(s, NETLINK_CAP_ACK, &one, sizeof one);
+    if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) throw io_error("failed to bind nftables netlink socket", errno);
+    portid = mnl_socket_get_portid(s);
+  }
+  ~Socket() { mnl_socket_close(s); }
+};
+
+uint32_t next_seq() {
+  static uint32_t seq = static_cast<uint32_t>(time(nullptr));
+  return ++seq;
+}
+
+void add_expr(nftnl_rule* r, nftnl_expr* e) { nftnl_rule_add_expr(r, e); }
+
+// Runs a dump request and hands every reply message to on_msg; ENOENT (no such table or
+// chain) is an empty result.
+void dump(nlmsghdr* nlh, const std::function<void(const nlmsghdr*)>& on_msg, const std::string& what) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    Socket sock;
+    if (mnl_socket_sendto(sock.s, nlh, nlh->nlmsg_len) < 0) throw io_error(what, errno);
+    std::vector<char> buf(65536);
+    std::vector<std::vector<char>> msgs;
+    bool intr = false;
+    for (bool done = false; !done;) {
+      ssize_t n = mnl_socket_recvfrom(sock.s, buf.data(), buf.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw io_error(what, errno);
+      }
+      int len = static_cast<int>(n);
+      for (auto* m = reinterpret_cast<nlmsghdr*>(buf.data()); mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+        if (m->nlmsg_flags & NLM_F_DUMP_INTR) intr = true;
+        if (m->nlmsg_type == NLMSG_DONE) {
+          done = true;
+          break;
+        }
+        if (m->nlmsg_type == NLMSG_ERROR) {
+          const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(m));
+          if (err->error == -ENOENT) return;
+          if (err->error != 0) throw Error(kIoFailure, what + ": " + std::strerror(-err->error), detail::netlink_ext_ack(m));
+          done = true;
+          break;
+        }
+        msgs.emplace_back(reinterpret_cast<char*>(m), reinterpret_cast<char*>(m) + m->nlmsg_len);
+      }
+    }
+    if (intr) continue;
+    for (const auto& m : msgs) on_msg(reinterpret_cast<const nlmsghdr*>(m.data()));
+    return;
+  }
+  throw Error(kTryAgainLater, what + ": the kernel kept interrupting the dump");
+}
+
+}  // namespace
+
+Rule::Rule(uint16_t family, const std::string& table, const std::string& chain) : rule_(nftnl_rule_alloc()) {
+  if (!rule_) throw std::bad_alloc();
+  nftnl_rule_set_u32(rule_, NFTNL_RULE_FAMILY, family);
+  nftnl_rule_set_str(rule_, NFTNL_RULE_TABLE, table.c_str());
+  nftnl_rule_set_str(rule_, NFTNL_RULE_CHAIN, chain.c_str());
+}
+Rule::~Rule() {
+  if (rule_) nftnl_rule_free(rule_);
+}
+Rule::Rule(Rule&& o) noexcept : rule_(o.rule_) { o.rule_ = nullptr; }
+
+Rule& Rule::match_nfproto(uint8_t nfproto) {
+  auto* meta = nftnl_expr_alloc("meta");
+  nftnl_expr_set_u32(meta, NFTNL_EXPR_META_KEY, NFT_META_NFPROTO);
+  nftnl_expr_set_u32(meta, NFTNL_EXPR_META_DREG, NFT_REG_1);
+  add_expr(rule_, meta);
+  auto* cmp = nftnl_expr_alloc("cmp");
+  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+  nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, &nfproto, 1);
+  add_expr(rule_, cmp);
+  return *this;
+}
+
+Rule& Rule::match_payload(uint32_t base, uint32_t offset, const void* value, uint32_t len, bool equal,
+                          const void* mask) {
+  auto* p = nftnl_expr_alloc("payload");
+  nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_BASE, base);
+  nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+  nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_LEN, len);
+  nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+  add_expr(rule_, p);
+  if (mask) {
+    static const uint8_t zeros[16] = {};
+    auto* b = nftnl_expr_alloc("bitwise");
+    nftnl_expr_set_u32(b, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+    nftnl_expr_set_u32(b, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+    nftnl_expr_set_u32(b, NFTNL_EXPR_BITWISE_LEN, len);
+    nftnl_expr_set(b, NFTNL_EXPR_BITWISE_MASK, mask, len);
+    nftnl_expr_set(b, NFTNL_EXPR_BITWISE_XOR, zeros, len);
+    add_expr(rule_, b);
+  }
+  auto* cmp = nftnl_expr_alloc("cmp");
+  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, equal ? NFT_CMP_EQ : NFT_CMP_NEQ);
+  nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, value, len);
+  add_expr(rule_, cmp);
+  return *this;
+}
+
+Rule& Rule::match_iifname(const std::string& ifname) {
+  auto* meta = nftnl_expr_alloc("meta");
+  nftnl_expr_set_u32(meta, NFTNL_EXPR_META_KEY, NFT_META_IIFNAME);
+  nftnl_expr_set_u32(meta, NFTNL_EXPR_META_DREG, NFT_REG_1);
+  add_expr(rule_, meta);
+  char name[IFNAMSIZ] = {};
+  std::strncpy(name, ifname.c_str(), IFNAMSIZ - 1);
+  auto* cmp = nftnl_expr_alloc("cmp");
+  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+  nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, name, IFNAMSIZ);
+  add_expr(rule_, cmp);
+  return *this;
+}
+
+Rule& Rule::masquerade() {
+  add_expr(rule_, nftnl_expr_alloc("masq"));
+  return *this;
+}
+
+Rule& Rule::verdict(int code, const std::string& chain) {
+  auto* imm = nftnl_expr_alloc("immediate");
+  nftnl_expr_set_u32(imm, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+  nftnl_expr_set_u32(imm, NFTNL_EXPR_IMM_VERDICT, static_cast<uint32_t>(code));
+  if (!chain.empty()) nftnl_expr_set_str(imm, NFTNL_EXPR_IMM_CHAIN, chain.c_str());
+  add_expr(rule_, imm);
+  return *this;
+}
+
+Rule& Rule::comment(const std::string& text) {
+  auto* ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+  nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, text.c_str());
+  nftnl_rule_set_data(rule_, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
+  nftnl_udata_buf_free(ud);
+  return *this;
+}
+
+struct Batch::Impl {
+  std::vector<char> buf = std::vector<char>(1 << 17);
+  mnl_nlmsg_batch* batch = nullptr;
+  uint32_t first_seq = 0;
+  Impl() {
+    batch = mnl_nlmsg_batch_start(buf.data(), buf.size());
+    first_seq = next_seq();
+    nftnl_batch_begin(static_cast<char*>(mnl_nlmsg_batch_current(batch)), first_seq);
+    mnl_nlmsg_batch_next(batch);
+  }
+  ~Impl() { mnl_nlmsg_batch_stop(batch); }
+  nlmsghdr* hdr(uint16_t type, uint16_t family, uint16_t flags) {
+    return nftnl_nlmsg_build_hdr(static_cast<char*>(mnl_nlmsg_batch_current(batch)), type, family,
+                                 flags | NLM_F_ACK, next_seq());
+  }
+  void next() {
+    if (!mnl_nlmsg_batch_next(batch)) throw Error(kInternal, "nftables batch too large");
+  }
+};
+
+Batch::Batch() : impl_(std::make_unique<Impl>()) {}
+Batch::~Batch() = default;
+
+void Batch::add_table(uint16_t family, const std::string& table) {
+  auto* t = nftnl_table_alloc();
+  nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, family);
+  nftnl_table_set_str(t, NFTNL_TABLE_NAME, table.c_str());
+  nftnl_table_nlmsg_build_payload(impl_->hdr(NFT_MSG_NEWTABLE, family, NLM_F_CREATE), t);
+  nftnl_table_free(t);
+  impl_->next();
+  ++count_;
+}
+
+namespace {
+nftnl_chain* make_chain(uint16_t family, const std::string& table, const std::string& chain) {
+  auto* c = nftnl_chain_alloc();
+  nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, family);
+  nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table.c_str());
+  nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, chain.c_str());
+  return c;
+}
+}  // namespace
+
+void Batch::add_chain(uint16_t family, const std::string& table, const std::string& chain,
+                      const std::optional<BaseChain>& base) {
+  auto* c = make_chain(family, table, chain);
+  if (base) {
+    nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, base->type.c_str());
+    nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, base->hook);
+    nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, base->priority);
+    nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+  }
+  nftnl_chain_nlmsg_build_payload(impl_->hdr(NFT_MSG_NEWCHAIN, family, NLM_F_CREATE), c);
+  nftnl_chain_free(c);
+  impl_->next();
+  ++count_;
+}
+
+void Batch::flush_chain(uint16_t family, const std::string& table, const std::string& chain) {
+  // Deleting rules without a handle flushes the chain.
+  Rule r(family, table, chain);
+  nftnl_rule_nlmsg_build_payload(impl_->hdr(NFT_MSG_DELRULE, family, 0), r.get());
+  impl_->next();
+  ++count_;
+}
+
+void Batch::delete_chain(uint16_t family, const std::string& table, const std::string& chain) {
+  auto* c = make_chain(family, table, chain);
+  nftnl_chain_nlmsg_build_payload(impl_->hdr(NFT_MSG_DELCHAIN, family, 0), c);
+  nftnl_chain_free(c);
+  impl_->next();
+  ++count_;
+}
+
+void Batch::add_rule(const Rule& r) {
+  nftnl_rule_nlmsg_build_payload(impl_->hdr(NFT_MSG_NEWRULE, static_cast<uint16_t>(nftnl_rule_get_u32(r.get(), NFTNL_RULE_FAMILY)),
+                                            NLM_F_CREATE | NLM_F_APPEND),
+                                 r.get());
+  impl_->next();
+  ++count_;
+}
+
+void Batch::delete_rule(uint16_t family, const std::string& table, const std::string& chain, uint64_t handle) {
+  Rule r(family, table, chain);
+  nftnl_rule_set_u64(r.get(), NFTNL_RULE_HANDLE, handle);
+  nftnl_rule_nlmsg_build_payload(impl_->hdr(NFT_MSG_DELRULE, family, 0), r.get());
+  impl_->next();
+  ++count_;
+}
+
+void Batch::commit(const std::string& what) {
+  if (count_ == 0) return;
+  nftnl_batch_end(static_cast<char*>(mnl_nlmsg_batch_current(impl_->batch)), next_seq());
+  mnl_nlmsg_batch_next(impl_->batch);
+  Socket sock;
+  if (mnl_socket_sendto(sock.s, mnl_nlmsg_batch_head(impl_->batch), mnl_nlmsg_batch_size(impl_->batch)) < 0)
+    throw io_error(what, errno);
+  // One ACK per message; the first error aborts the whole transaction in the kernel.
+  std::vector<char> buf(65536);
+  int acked = 0;
+  while (acked < count_) {
+    ssize_t n = mnl_socket_recvfrom(sock.s, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw io_error(what, errno);
+    }
+    int len = static_cast<int>(n);
+    for (auto* m = reinterpret_cast<nlmsghdr*>(buf.data()); mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+      if (m->nlmsg_type != NLMSG_ERROR) continue;
+      const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(m));
+      if (err->error != 0) {
+        auto ack = detail::netlink_ext_ack(m);
+        throw Error(kIoFailure, what + ": " + std::strerror(-err->error), ack.empty() ? "" : "kernel: " + ack);
+      }
+      ++acked;
+    }
+  }
+}
+
+std::vector<ListedRule> list_rules(uint16_t family, const std::string& table, const std::string& chain) {
+  std::vector<ListedRule> out;
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  auto* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETRULE, family, NLM_F_DUMP, next_seq());
+  Rule filter(family, table, chain);
+  nftnl_rule_nlmsg_build_payload(nlh, filter.get());
+  dump(nlh, [&](const nlmsghdr* m) {
+    auto* r = nftnl_rule_alloc();
+    if (nftnl_rule_nlmsg_parse(m, r) == 0) {
+      const char* c = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+      if (c && chain == c) {
+        ListedRule lr;
+        lr.handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+        uint32_t len = 0;
+        const void* ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
+        if (ud) {
+          nftnl_udata_parse(ud, len, [](const nftnl_udata* attr, void* data) -> int {
+            if (nftnl_udata_type(attr) == NFTNL_UDATA_RULE_COMMENT) {
+              const char* s = static_cast<const char*>(nftnl_udata_get(attr));
+              static_cast<ListedRule*>(data)->comment.assign(s, strnlen(s, nftnl_udata_len(attr)));
+            }
+            return 0;
+          }, &lr);
+        }
+        out.push_back(lr);
+      }
+    }
+    nftnl_rule_free(r);
+  }, "failed to list nftables rules of " + table + "/" + chain);
+  return out;
+}
+
+std::vector<std::string> list_chains(uint16_t family, const std::string& table) {
+  std::vector<std::string> out;
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  auto* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETCHAIN, family, NLM_F_DUMP, next_seq());
+  dump(nlh, [&](const nlmsghdr* m) {
+    auto* c = nftnl_chain_alloc();
+    if (nftnl_chain_nlmsg_parse(m, c) == 0) {
+      const char* t = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
+      const char* n = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
+      if (t && n && table == t) out.emplace_back(n);
+    }
+    nftnl_chain_free(c);
+  }, "failed to list nftables chains of " + table);
+  return out;
+}
+
+}  // namespace cni::nft

@@ -1,0 +1,224 @@
+// The bridge's kernel adapter over libcni (Netns, Netlink, sysctl, masq). Mechanism lives
+// in libcni; this file only maps the bridge's vocabulary onto it.
+#include "kernel.hpp"
+
+#include <linux/if_link.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <thread>
+
+#include "cni/error.hpp"
+#include "cni/iface.hpp"
+#include "cni/masq.hpp"
+#include "cni/netlink.hpp"
+#include "cni/netns.hpp"
+#include "cni/sysctl.hpp"
+
+namespace bridge {
+
+namespace {
+
+LinkState state_of(const cni::Link& l) {
+  LinkState s;
+  s.index = l.index;
+  s.name = l.name;
+  s.kind = l.kind;
+  s.mac = cni::mac_str(l.mac);
+  s.master = l.master;
+  s.peer = l.link;
+  s.promisc = l.promisc;
+  s.oper_up = l.oper_up;
+  return s;
+}
+
+std::optional<LinkState> state_of(const std::optional<cni::Link>& l) {
+  if (!l) return std::nullopt;
+  return state_of(*l);
+}
+
+void best_effort_sysctl(const std::string& key, const std::string& value) {
+  try {
+    cni::sysctl_write(key, value);
+  } catch (const cni::Error&) {
+  }
+}
+
+std::vector<cni::Cidr> cidrs(const std::vector<cni::IpConfig>& ips) {
+  std::vector<cni::Cidr> out;
+  for (const auto& ip : ips) out.push_back(ip.address);
+  return out;
+}
+
+cni::Attachment lib(const Attachment& a) { return {a.network, a.container_id, a.ifname}; }
+
+}  // namespace
+
+struct Container::Impl {
+  cni::Netns ns;
+  cni::Netlink nl;
+  explicit Impl(cni::Netns n) : ns(std::move(n)), nl(cni::Netlink::open_in(ns)) {}
+
+  // Created from the container's socket: `ifname` (with its MAC) here and the peer born
+  // in the host namespace under its final name, so nothing is ever renamed or moved.
+  void create_veth_to(const cni::Netns& host_ns, const std::string& host_name, const std::string& ifname, int mtu,
+                      const std::optional<cni::Mac>& mac) {
+    nl.create_veth(ifname, host_name, host_ns.fd(), mtu, mac);
+  }
+  bool has_link(const std::string& name) { return nl.link(name).has_value(); }
+};
+
+struct Host::Impl {
+  cni::Netns ns = cni::Netns::current();
+  cni::Netlink nl = cni::Netlink::open();
+};
+
+Host::Host() : impl_(std::make_unique<Impl>()) {}
+Host::~Host() = default;
+
+std::optional<LinkState> Host::link(const std::string& name) { return state_of(impl_->nl.link(name)); }
+std::optional<LinkState> Host::link(int index) { return state_of(impl_->nl.link(index)); }
+
+LinkState Host::ensure_bridge(const std::string& name, int mtu, bool promisc, bool vlan_filtering) {
+  auto& nl = impl_->nl;
+  nl.create_bridge(name, mtu, vlan_filtering);
+  auto br = nl.link(name);
+  if (!br) throw cni::Error(cni::kInternal, "bridge \"" + name + "\" vanished after creation");
+  if (br->kind != "bridge")
+    throw cni::Error(cni::kInvalidNetworkConfig, "\"" + name + "\" already exists but is not a bridge",
+                     "link kind is \"" + br->kind + "\"");
+  if (promisc && !br->promisc) nl.set_promisc(br->index, true);
+  best_effort_sysctl("net/ipv6/conf/" + name + "/accept_ra", "0");
+  if (!br->up) nl.set_up(br->index);
+  return state_of(*nl.link(br->index));
+}
+
+LinkState Host::create_veth(const Container& c, const std::string& ifname, const std::string& mac, int mtu) {
+  std::optional<cni::Mac> m;
+  if (!mac.empty()) m = cni::mac_parse(mac);
+  // A clash on the random host-side name is retried, as the reference does.
+  for (int attempt = 0;; ++attempt) {
+    std::string host_name = cni::random_veth_name();
+    try {
+      c.impl().create_veth_to(impl_->ns, host_name, ifname, mtu, m);
+      auto l = impl_->nl.link(host_name);
+      if (!l) throw cni::Error(cni::kInternal, "veth \"" + host_name + "\" vanished after creation");
+      return state_of(*l);
+    } catch (const cni::Error& e) {
+      if (attempt < 10 && e.msg().find("File exists") != std::string::npos && !c.impl().has_link(ifname)) continue;
+      throw;
+    }
+  }
+}
+
+void Host::delete_link(int index) { impl_->nl.delete_link(index); }
+
+void Host::attach_port(const LinkState& port, const LinkState& br, bool hairpin, bool isolated) {
+  auto& nl = impl_->nl;
+  nl.set_up(port.index);
+  best_effort_sysctl("net/ipv6/conf/" + port.name + "/accept_ra", "0");
+  nl.set_master(port.index, br.index);
+  if (hairpin || isolated) nl.set_bridge_port(port.index, hairpin ? std::optional<bool>(true) : std::nullopt,
+                                              isolated ? std::optional<bool>(true) : std::nullopt);
+}
+
+void Host::set_port_vlans(const LinkState& port, int pvid, const std::vector<int>& trunk, bool preserve_default) {
+  auto& nl = impl_->nl;
+  if (!preserve_default)
+    for (const auto& v : nl.bridge_vlans(port.index)) nl.bridge_vlan_del(port.index, v.vid);
+  if (pvid) nl.bridge_vlan_add(port.index, {pvid, true, true});
+  for (int vid : trunk) nl.bridge_vlan_add(port.index, {vid, false, false});
+  // A trunk without an access VLAN keeps native VLAN 1 untagged, as the reference does.
+  if (!pvid && !trunk.empty() && !preserve_default) nl.bridge_vlan_add(port.index, {1, true, true});
+}
+
+void Host::ensure_gateway_addr(const LinkState& br, const cni::Cidr& gw, bool force) {
+  auto& nl = impl_->nl;
+  const int family = gw.ip.is_v4() ? AF_INET : AF_INET6;
+  for (const auto& a : nl.addresses(br.index, family)) {
+    if (a.cidr == gw) return;
+    if (a.scope != 0) continue;  // link-local IPv6 and the like
+    // IPv6 addresses may coexist when their subnets differ; IPv4 gets one address.
+    if (family == AF_INET6 && !a.cidr.network().overlaps(gw.network())) continue;
+    if (!force)
+      throw cni::Error(cni::kInternal, "\"" + br.name + "\" already has an IP address different from " + gw.str(),
+                       "has " + a.cidr.str() + "; set forceAddress to replace it");
+    nl.del_address(br.index, a.cidr);
+  }
+  nl.add_address(br.index, gw, family == AF_INET6);
+}
+
+void Host::enable_forwarding(int family) {
+  if (family == 4) cni::sysctl_ensure("net/ipv4/ip_forward", "1");
+  else cni::sysctl_ensure("net/ipv6/conf/all/forwarding", "1");
+}
+
+void Host::wait_oper_up(int index) {
+  // The reference retries after 0, 50, 500, 1000, 1000 ms; a veth whose peer is up is
+  // usually up at once, so poll finely and give up after the same total.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(2550);
+  for (;;) {
+    auto l = impl_->nl.link(index);
+    if (!l) throw cni::Error(cni::kInternal, "bridge port " + std::to_string(index) + " vanished");
+    if (l->oper_up) return;
+    if (std::chrono::steady_clock::now() > deadline) throw cni::Error(cni::kInternal, "bridge port in error state");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+namespace {
+cni::Netns open_container_ns(const std::string& path) {
+  auto ns = cni::Netns::try_open(path);
+  if (!ns) throw cni::Error(cni::kInvalidEnvironment, "netns \"" + path + "\" does not exist");
+  return std::move(*ns);
+}
+}  // namespace
+
+Container::Container(const std::string& path) : path_(path), impl_(std::make_unique<Impl>(open_container_ns(path))) {}
+Container::~Container() = default;
+
+std::optional<LinkState> Container::link(const std::string& name) { return state_of(impl_->nl.link(name)); }
+
+void Container::set_up(const std::string& name) {
+  auto l = impl_->nl.link(name);
+  if (!l) throw cni::Error(cni::kInternal, "link \"" + name + "\" not found in " + path_);
+  impl_->nl.set_up(l->index);
+}
+
+void Container::configure(const std::string& ifname, const cni::Result& r, bool enable_dad) {
+  cni::IfaceOptions o;
+  o.enable_dad = enable_dad;
+  o.interface_index = 2;
+  cni::configure_iface(impl_->ns, impl_->nl, ifname, r, o);
+}
+
+bool Container::delete_link(const std::string& name) { return impl_->nl.delete_link(name); }
+
+void Container::check(const std::string& ifname, const cni::Result& r) { cni::check_iface(impl_->nl, ifname, r, 2); }
+
+void masq_add(const Attachment& a, bool iptables, const std::vector<cni::IpConfig>& ips) {
+  cni::masq_add(iptables ? cni::MasqBackend::iptables : cni::MasqBackend::nftables, lib(a), cidrs(ips));
+}
+
+void masq_del(const Attachment& a) { cni::masq_del(lib(a)); }
+
+void masq_check(const Attachment& a, bool iptables, const std::vector<cni::IpConfig>& ips) {
+  if (!cni::masq_present(iptables ? cni::MasqBackend::iptables : cni::MasqBackend::nftables, lib(a), cidrs(ips)))
+    throw cni::Error(cni::kInternal, "masquerade rules for container " + a.container_id + " on " + a.ifname + " are missing");
+}
+
+void masq_gc(const std::string& network, const std::vector<Attachment>& keep) {
+  std::vector<cni::Attachment> k;
+  for (const auto& a : keep) k.push_back(lib(a));
+  cni::masq_gc(network, k);
+}
+
+void spoofcheck_add(const Attachment& a, const std::string& host_veth, const std::string& mac) {
+  auto m = cni::mac_parse(mac);
+  if (!m) throw cni::Error(cni::kInternal, "container MAC \"" + mac + "\" cannot be parsed");
+  cni::spoofcheck_add(lib(a), host_veth, *m);
+}
+
+void spoofcheck_del(const Attachment& a) { cni::spoofcheck_del(lib(a)); }
+
+}  // namespace bridge
