@@ -121,7 +121,10 @@ Config load_config(const cni::NetConf& conf, const std::string& cni_args) {
   c.resolv_conf = cni::get_string(ipam, "resolvConf");
 
   // Requested IPs, in the reference's order: CNI_ARGS IP, args.cni.ips, runtimeConfig.ips.
-  auto args = cni::CniArgs::parse(cni_args, {"IP"});
+  // MAC= is the main plugin's key (bridge reads it from the same CNI_ARGS that IPAM is
+  // delegated with); the reference rejects it here unless IgnoreUnknown is set, which makes
+  // MAC= unusable with host-local. We accept and ignore it.
+  auto args = cni::CniArgs::parse(cni_args, {"IP", "MAC"});
   if (auto ip = args.get("IP")) {
     auto parsed = IpAddr::parse(*ip);
     if (!parsed) throw Error(cni::kInvalidEnvironment, "ARGS: invalid IP \"" + *ip + "\"");

@@ -87,7 +87,7 @@ void configure_iface(Netns& ns, Netlink& nl, const std::string& ifname, const Re
       bool tentative = false;
       for (const auto& a : nl.addresses(link->index, AF_INET6)) {
         if (a.dad_failed()) throw Error(kInternal, "address " + a.cidr.str() + " on \"" + ifname + "\" failed DAD");
-        if (a.tentative() && a.scope == RT_SCOPE_UNIVERSE) tentative = true;
+        if (a.tentative()) tentative = true;  // link-local too: the link is settled only when all are
       }
       if (!tentative) break;
       if (std::chrono::steady_clock::now() > deadline)

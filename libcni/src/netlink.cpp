@@ -461,7 +461,9 @@ void Netlink::set_promisc(int index, bool on) {
 
 void Netlink::set_bridge_port(int index, std::optional<bool> hairpin, std::optional<bool> isolated) {
   if (!hairpin && !isolated) return;
-  Request r(RTM_NEWLINK, 0);
+  // AF_BRIDGE port attributes go through RTM_SETLINK (rtnl_bridge_setlink); RTM_NEWLINK
+  // would accept and ignore them.
+  Request r(RTM_SETLINK, 0);
   auto* ifi = r.extra<ifinfomsg>();
   ifi->ifi_family = AF_BRIDGE;
   ifi->ifi_index = index;

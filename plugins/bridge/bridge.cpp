@@ -144,7 +144,9 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
     step("failed to set \"" + ifname + "\" up", [&] { cont->set_up(ifname); });
   }
 
-  step("bridge port \"" + veth.name + "\" did not come up", [&] { host.wait_oper_up(veth.index); });
+  // A port whose container end is left down never comes up; there is nothing to wait for.
+  if (!c.disable_container_interface)
+    step("bridge port \"" + veth.name + "\" did not come up", [&] { host.wait_oper_up(veth.index); });
   // The kernel may change the port's and the bridge's MACs as ports come and go.
   auto veth_now = host.link(veth.index);
   auto br_now = host.link(br.index);
