@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The README's first command: builds cnipp and shows its main job. Two "containers" (network
+# namespaces) are attached to a bridge network by our bridge + host-local plugins, driven by
+# our cnitool from conf-examples/cni, ping each other, and are torn down with nothing left.
+# Everything happens inside a throw-away "host" namespace, so the real host is untouched.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/setup.sh"
+"$root/scripts/build.sh" >/dev/null
+bin=$root/build/bin
+
+host=cnipp-demo-host
+ctrs=(cnipp-demo-a cnipp-demo-b)
+state=$(mktemp -d /tmp/cnipp-demo.XXXXXX)
+cleanup() {
+  for n in "${ctrs[@]}" "$host"; do ip netns del "$n" 2>/dev/null || true; done
+  rm -rf "$state" /run/cnipp-demo
+}
+trap cleanup EXIT
+cleanup
+state=$(mktemp -d /tmp/cnipp-demo.XXXXXX)
+for n in "$host" "${ctrs[@]}"; do ip netns add "$n"; done
+
+# cnitool runs in the demo host namespace, exactly as a runtime would run it on a host.
+cnitool() {
+  ip netns exec "$host" env NETCONFPATH="$root/conf-examples/cni" CNI_PATH="$bin" \
+    "$bin/cnitool" --cache-dir "$state/cache" "$@"
+}
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "networks cnitool finds in conf-examples/cni"
+cnitool list
+
+declare -A addr
+for c in "${ctrs[@]}"; do
+  say "cnitool add cnipp-demo /var/run/netns/$c"
+  out=$(cnitool add cnipp-demo "/var/run/netns/$c")
+  echo "$out"
+  addr[$c]=$(echo "$out" | sed -n 's/.*"address": "\(10\.[0-9.]*\)\/.*/\1/p' | head -1)
+done
+
+say "the kernel's view inside ${ctrs[0]}"
+ip -n "${ctrs[0]}" -br addr show dev eth0
+ip -n "${ctrs[0]}" route show
+
+say "${ctrs[0]} pings ${ctrs[1]} (${addr[${ctrs[1]}]}) and the gateway"
+ip netns exec "${ctrs[0]}" ping -c 2 -W 2 "${addr[${ctrs[1]}]}"
+ip netns exec "${ctrs[0]}" ping -c 1 -W 2 10.244.100.1
+
+say "cnitool check, then del"
+for c in "${ctrs[@]}"; do
+  cnitool check cnipp-demo "/var/run/netns/$c" && echo "check $c: ok"
+  cnitool del cnipp-demo "/var/run/netns/$c" && echo "del $c: ok"
+done
+
+say "nothing left behind"
+leftover=0
+veths=$(ip -n "$host" -o link show type veth | wc -l)
+leases=$(find /run/cnipp-demo/networks/cnipp-demo -type f ! -name lock ! -name 'last_reserved_ip.*' | wc -l)
+rules=$(ip netns exec "$host" nft list chain inet cni_plugins_masquerade masq_checks | grep -c "masquerade comment" || true)
+caches=$(find "$state/cache" -type f | wc -l)
+echo "veths on the host: $veths, leases: $leases, masquerade rules: $rules, cache files: $caches"
+[ "$veths" -eq 0 ] && [ "$leases" -eq 0 ] && [ "$rules" -eq 0 ] && [ "$caches" -eq 0 ] || leftover=1
+[ "$leftover" -eq 0 ] && echo "demo: OK" || { echo "demo: something was left behind" >&2; exit 1; }
