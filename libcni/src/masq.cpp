@@ -86,6 +86,17 @@ bool iptables_masq_present(const Attachment& a, const std::vector<Cidr>& ips);
 
 void masq_add(MasqBackend backend, const Attachment& a, const std::vector<Cidr>& ips) {
   if (backend == MasqBackend::iptables) return iptables_masq_add(a, ips);
+  // Fast path, every ADD but a host's first: the table and chains exist, so the batch holds
+  // only this attachment's rules. A missing table fails the whole batch (ENOENT) and
+  // nothing was changed; then the full batch below creates everything.
+  try {
+    nft::Batch quick;
+    for (const auto& ip : ips) quick.add_rule(masq_rule(a, ip));
+    quick.commit("failed to add nftables masquerade rules");
+    return;
+  } catch (const Error& e) {
+    if (e.msg().find("No such file or directory") == std::string::npos) throw;
+  }
   // One transaction: the table and chains are created if missing, the postrouting chain is
   // rewritten (flush + the same three rules, so concurrent ADDs converge), and the rules
   // for this attachment appended.

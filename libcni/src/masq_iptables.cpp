@@ -1,13 +1,18 @@
 // The iptables masquerade backend, for hosts whose configs ask for it explicitly
 // ("ipMasqBackend": "iptables"). The one place a plugin execs a binary: iptables-restore,
 // once per change, instead of the reference's ten iptables calls.
+#include <linux/netfilter.h>
 #include <sys/stat.h>
+
+#include <algorithm>
 
 #include <sstream>
 
 #include "cni/error.hpp"
 #include "cni/exec.hpp"
+#include "cni/fs.hpp"
 #include "cni/masq.hpp"
+#include "cni/nft.hpp"
 
 namespace cni {
 
@@ -62,11 +67,21 @@ void iptables_masq_add(const Attachment& a, const std::vector<Cidr>& ips) {
   }
 }
 
+// Whether the iptables backend may hold `chain` for this family, decided without exec'ing
+// iptables (DEL runs this for every container, usually for nothing): iptables-nft keeps its
+// chains in the nftables table "ip nat"/"ip6 nat"; legacy iptables shows in /proc.
+static bool may_have_chain(bool v6, const std::string& chain) {
+  auto chains = nft::list_chains(v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, "nat");
+  if (std::find(chains.begin(), chains.end(), chain) != chains.end()) return true;
+  auto legacy = read_file_if_exists(v6 ? "/proc/net/ip6_tables_names" : "/proc/net/ip_tables_names");
+  return legacy && legacy->find("nat") != std::string::npos;
+}
+
 void iptables_masq_del(const Attachment& a) {
   if (!find_tool("iptables-restore")) return;  // no iptables on this host: nothing of ours there
   const auto chain = masq_iptables_chain(a);
   for (bool v6 : {false, true}) {
-    if (!find_tool(v6 ? "ip6tables" : "iptables")) continue;
+    if (!find_tool(v6 ? "ip6tables" : "iptables") || !may_have_chain(v6, chain)) continue;
     auto rules = save_nat(v6);
     if (rules.find(chain) == std::string::npos) continue;
     std::ostringstream s;

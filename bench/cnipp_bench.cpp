@@ -1,0 +1,412 @@
+// cnipp-bench: times CNI plugin binaries (ours against Debian's reference plugins) through
+// the CNI protocol, in throw-away network namespaces, and prints a table plus raw JSON.
+// Each exec is timed from fork to wait4 with CLOCK_MONOTONIC; wait4's rusage gives the
+// child's user+sys CPU and peak RSS. Nothing here passes or fails: it measures.
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cni/netlink.hpp"
+#include "cni/netns.hpp"
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Sample {
+  double ms = 0, cpu_ms = 0;
+  long rss_kb = 0;
+  int rc = 0;
+  std::string out;
+};
+
+double now_ms() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+int sh(const std::string& cmd) { return std::system(cmd.c_str()); }
+
+// Starts `bin` with env + stdin; returns pid and the read end of its stdout.
+pid_t start(const std::string& bin, const std::vector<std::string>& env, const std::string& input, int* out_fd) {
+  int in[2], out[2];
+  if (pipe(in) || pipe(out)) std::abort();
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 2);
+    close(in[1]);
+    close(out[0]);
+    std::vector<char*> envp;
+    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    char* argv[] = {const_cast<char*>(bin.c_str()), nullptr};
+    execve(bin.c_str(), argv, envp.data());
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  ssize_t w = write(in[1], input.data(), input.size());
+  (void)w;
+  close(in[1]);
+  *out_fd = out[0];
+  return pid;
+}
+
+Sample finish(pid_t pid, int out_fd, double t0) {
+  Sample s;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(out_fd, buf, sizeof buf)) > 0) s.out.append(buf, static_cast<size_t>(n));
+  close(out_fd);
+  int status = 0;
+  struct rusage ru {};
+  wait4(pid, &status, 0, &ru);
+  s.ms = now_ms() - t0;
+  s.cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+  s.rss_kb = ru.ru_maxrss;
+  s.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  return s;
+}
+
+Sample run(const std::string& bin, const std::vector<std::string>& env, const std::string& input) {
+  int fd;
+  double t0 = now_ms();
+  pid_t pid = start(bin, env, input, &fd);
+  return finish(pid, fd, t0);
+}
+
+std::vector<std::string> cni_env(const std::string& cmd, const std::string& id, const std::string& netns,
+                                 const std::string& path) {
+  return {"CNI_COMMAND=" + cmd, "CNI_CONTAINERID=" + id, "CNI_NETNS=" + netns, "CNI_IFNAME=eth0",
+          "CNI_PATH=" + path,   "PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+}
+
+struct Stats {
+  double median = 0, p90 = 0, p99 = 0, max = 0, mean_cpu = 0;
+  long max_rss = 0;
+  size_t n = 0, failures = 0;
+};
+
+Stats stats(const std::vector<Sample>& v) {
+  Stats s;
+  std::vector<double> t;
+  double cpu = 0;
+  for (const auto& x : v) {
+    if (x.rc != 0) {
+      ++s.failures;
+      continue;
+    }
+    t.push_back(x.ms);
+    cpu += x.cpu_ms;
+    s.max_rss = std::max(s.max_rss, x.rss_kb);
+  }
+  s.n = t.size();
+  if (t.empty()) return s;
+  std::sort(t.begin(), t.end());
+  auto at = [&](double q) { return t[std::min(t.size() - 1, static_cast<size_t>(q * static_cast<double>(t.size())))]; };
+  s.median = at(0.5);
+  s.p90 = at(0.9);
+  s.p99 = at(0.99);
+  s.max = t.back();
+  s.mean_cpu = cpu / static_cast<double>(t.size());
+  return s;
+}
+
+json to_json(const Stats& s) {
+  return {{"median_ms", s.median}, {"p90_ms", s.p90}, {"p99_ms", s.p99}, {"max_ms", s.max},
+          {"cpu_ms", s.mean_cpu},  {"max_rss_kb", s.max_rss}, {"n", s.n}, {"failures", s.failures}};
+}
+
+struct Side {
+  std::string name, path;  // CNI_PATH holding bridge/host-local/ipvlan
+};
+
+json g_out = json::object();
+
+void row(const std::string& what, const Stats& ours, const Stats& ref, const std::string& target = "") {
+  double ratio = ours.median > 0 ? ref.median / ours.median : 0;
+  std::printf("%-44s %9.2f %9.2f %9.2f | %9.2f %9.2f %9.2f | %6.1fx %s\n", what.c_str(), ours.median, ours.p90, ours.max,
+              ref.median, ref.p90, ref.max, ratio, target.c_str());
+  g_out["rows"].push_back({{"what", what}, {"ours", to_json(ours)}, {"reference", to_json(ref)}, {"speedup", ratio},
+                           {"target", target}});
+}
+
+void header(const std::string& title) {
+  std::printf("\n%s\n%-44s %9s %9s %9s | %9s %9s %9s | %7s\n", title.c_str(), "ms (wall)", "ours p50", "p90", "max",
+              "ref p50", "p90", "max", "speedup");
+}
+
+// One container namespace per iteration, created and removed outside the timed sections.
+std::string make_ns(const std::string& name) {
+  sh("ip netns add " + name + " 2>/dev/null");
+  return "/var/run/netns/" + name;
+}
+void drop_ns(const std::string& name) { sh("ip netns del " + name + " 2>/dev/null"); }
+
+std::string bridge_conf(const std::string& net, const std::string& br, const std::string& subnet,
+                        const std::string& data, bool masq) {
+  return json({{"cniVersion", "1.0.0"}, {"name", net}, {"type", "bridge"}, {"bridge", br}, {"isGateway", true},
+               {"ipMasq", masq},
+               {"ipam", {{"type", "host-local"}, {"dataDir", data}, {"subnet", subnet},
+                         {"routes", json::array({{{"dst", "0.0.0.0/0"}}})}}}})
+      .dump();
+}
+
+std::pair<Stats, Stats> bench_bridge(const Side& side, bool masq, int reps, const std::string& data, int idx) {
+  std::vector<Sample> adds, dels;
+  auto conf = bridge_conf("bn" + std::to_string(idx), "bbr" + std::to_string(idx),
+                          "10.24" + std::to_string(idx) + ".0.0/16", data, masq);
+  for (int i = 0; i < reps; ++i) {
+    auto name = "cb-" + std::to_string(getpid()) + "-" + std::to_string(i);
+    auto path = make_ns(name);
+    auto id = "bench" + std::to_string(i);
+    adds.push_back(run(side.path + "/bridge", cni_env("ADD", id, path, side.path), conf));
+    dels.push_back(run(side.path + "/bridge", cni_env("DEL", id, path, side.path), conf));
+    drop_ns(name);
+  }
+  return {stats(adds), stats(dels)};
+}
+
+// host-local with `existing` leases written as files (the on-disk format both share).
+std::pair<Stats, Stats> bench_host_local(const Side& side, int reps, int existing, const std::string& data) {
+  std::string net = "hl" + std::to_string(existing);
+  fs::remove_all(data + "/" + net);
+  fs::create_directories(data + "/" + net);
+  // 10.250.0.0/16 from .0.2 upwards; the next free address follows them.
+  for (int i = 0; i < existing; ++i) {
+    auto ip = "10.250." + std::to_string((i + 2) / 256) + "." + std::to_string((i + 2) % 256);
+    std::ofstream(data + "/" + net + "/" + ip) << "pre" << i << "\r\neth0";
+  }
+  if (existing)
+    std::ofstream(data + "/" + net + "/last_reserved_ip.0")
+        << "10.250." << (existing + 1) / 256 << "." << (existing + 1) % 256;
+  auto conf = json({{"cniVersion", "1.0.0"}, {"name", net},
+                    {"ipam", {{"type", "host-local"}, {"dataDir", data}, {"subnet", "10.250.0.0/16"}}}})
+                  .dump();
+  std::vector<Sample> adds, pairs;
+  for (int i = 0; i < reps; ++i) {
+    auto id = "hl" + std::to_string(i);
+    double t0 = now_ms();
+    auto a = run(side.path + "/host-local", cni_env("ADD", id, "/dev/null", side.path), conf);
+    auto d = run(side.path + "/host-local", cni_env("DEL", id, "/dev/null", side.path), conf);
+    adds.push_back(a);
+    Sample p = a;
+    p.ms = now_ms() - t0;
+    p.rc = a.rc | d.rc;
+    pairs.push_back(p);
+  }
+  return {stats(adds), stats(pairs)};
+}
+
+struct Conc {
+  double add_wall = 0, del_wall = 0;
+  Stats add, del;
+  bool unique = true, clean = true;
+};
+
+Conc bench_concurrent(const Side& side, int n, const std::string& data, int idx) {
+  Conc c;
+  auto net = "cc" + std::to_string(idx);
+  auto conf = bridge_conf(net, "cbr" + std::to_string(idx), "10.23" + std::to_string(idx) + ".0.0/16", data, false);
+  std::vector<std::string> names;
+  for (int i = 0; i < n; ++i) {
+    names.push_back("cc-" + std::to_string(getpid()) + "-" + std::to_string(i));
+    make_ns(names.back());
+  }
+  for (const char* cmd : {"ADD", "DEL"}) {
+    std::vector<std::pair<pid_t, int>> procs;
+    std::vector<double> starts;
+    double t0 = now_ms();
+    for (int i = 0; i < n; ++i) {
+      int fd;
+      starts.push_back(now_ms());
+      procs.emplace_back(start(side.path + "/bridge",
+                               cni_env(cmd, "cc" + std::to_string(i), "/var/run/netns/" + names[static_cast<size_t>(i)], side.path),
+                               conf, &fd),
+                         fd);
+    }
+    std::vector<Sample> samples;
+    for (size_t i = 0; i < procs.size(); ++i) samples.push_back(finish(procs[i].first, procs[i].second, starts[i]));
+    double wall = now_ms() - t0;
+    if (std::string(cmd) == "ADD") {
+      c.add_wall = wall;
+      c.add = stats(samples);
+      std::set<std::string> ips;
+      for (const auto& s : samples) {
+        try {
+          auto j = json::parse(s.out);
+          if (!ips.insert(j["ips"][0]["address"].get<std::string>()).second) c.unique = false;
+        } catch (...) {
+          c.unique = false;
+        }
+      }
+    } else {
+      c.del_wall = wall;
+      c.del = stats(samples);
+    }
+  }
+  for (const auto& e : fs::directory_iterator(data + "/" + net))
+    if (e.path().filename() != "lock" && e.path().filename().string().rfind("last_reserved", 0) != 0) c.clean = false;
+  for (const auto& nm : names) drop_ns(nm);
+  return c;
+}
+
+// The kernel floor: the same link work done directly over netlink, in-process.
+std::pair<Stats, Stats> kernel_floor(int reps) {
+  std::vector<Sample> adds, dels;
+  cni::Netlink host = cni::Netlink::open();
+  host.create_bridge("kfbr0", 0, false);
+  auto br = host.link("kfbr0");
+  for (int i = 0; i < reps; ++i) {
+    auto name = "kf-" + std::to_string(getpid()) + "-" + std::to_string(i);
+    make_ns(name);
+    auto ns = cni::Netns::open("/var/run/netns/" + name);
+    double t0 = now_ms();
+    auto cont = cni::Netlink::open_in(ns);
+    auto self = cni::Netns::current();
+    auto veth = cni::random_veth_name();
+    cont.create_veth("eth0", veth, self.fd(), 0, std::nullopt);
+    auto hl = host.link(veth);
+    host.set_up(hl->index);
+    host.set_master(hl->index, br->index);
+    auto cl = cont.link("eth0");
+    cont.add_address(cl->index, *cni::Cidr::parse("10.249.0." + std::to_string(2 + i % 200) + "/16"));
+    cont.set_up(cl->index);
+    cni::RouteEntry r;
+    r.dst = *cni::Cidr::parse("0.0.0.0/0");
+    r.gw = cni::IpAddr::parse("10.249.0.1");
+    r.oif = cl->index;
+    cont.add_route(r);
+    Sample a;
+    a.ms = now_ms() - t0;
+    adds.push_back(a);
+    double t1 = now_ms();
+    auto cont2 = cni::Netlink::open_in(ns);
+    cont2.delete_link("eth0");
+    Sample d;
+    d.ms = now_ms() - t1;
+    dels.push_back(d);
+    drop_ns(name);
+  }
+  host.delete_link(br->index);
+  return {stats(adds), stats(dels)};
+}
+
+std::pair<Stats, Stats> bench_ipvlan(const Side& side, int reps, const std::string& data) {
+  sh("ip link add bmaster0 type dummy 2>/dev/null; ip link set bmaster0 up");
+  auto conf = json({{"cniVersion", "1.0.0"}, {"name", "ipv"}, {"type", "ipvlan"}, {"master", "bmaster0"},
+                    {"ipam", {{"type", "host-local"}, {"dataDir", data}, {"subnet", "10.248.0.0/16"}}}})
+                  .dump();
+  std::vector<Sample> adds, dels;
+  for (int i = 0; i < reps; ++i) {
+    auto name = "iv-" + std::to_string(getpid()) + "-" + std::to_string(i);
+    auto path = make_ns(name);
+    adds.push_back(run(side.path + "/ipvlan", cni_env("ADD", "iv" + std::to_string(i), path, side.path), conf));
+    dels.push_back(run(side.path + "/ipvlan", cni_env("DEL", "iv" + std::to_string(i), path, side.path), conf));
+    drop_ns(name);
+  }
+  return {stats(adds), stats(dels)};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // cnipp-bench <our bin dir> <reference dir> <reps> <json out> [ipvlan-only]
+  if (argc < 5) {
+    std::fprintf(stderr, "usage: cnipp-bench OUR_BIN_DIR REFERENCE_DIR REPS JSON_OUT [ipvlan]\n");
+    return 2;
+  }
+  Side ours{"cnipp", argv[1]}, ref{"reference", argv[2]};
+  int reps = std::atoi(argv[3]);
+  std::string json_out = argv[4];
+  bool ipvlan_only = argc > 5 && std::string(argv[5]) == "ipvlan";
+  auto data = fs::temp_directory_path() / ("cnipp-bench-" + std::to_string(getpid()));
+  fs::create_directories(data / "ours");
+  fs::create_directories(data / "ref");
+  g_out["reps"] = reps;
+
+  if (ipvlan_only) {
+    header("ipvlan + host-local (in this kernel)");
+    auto o = bench_ipvlan(ours, reps, data / "ours");
+    auto r = bench_ipvlan(ref, reps, data / "ref");
+    row("ipvlan ADD", o.first, r.first);
+    row("ipvlan DEL", o.second, r.second);
+  } else {
+    header("bridge + host-local, one ADD then one DEL per fresh container netns");
+    auto [floor_add, floor_del] = kernel_floor(reps);
+    for (bool masq : {false, true}) {
+      auto o = bench_bridge(ours, masq, reps, data / "ours", masq ? 1 : 0);
+      auto r = bench_bridge(ref, masq, reps, data / "ref", masq ? 3 : 2);
+      char t[128];
+      std::snprintf(t, sizeof t, "target ADD <= 1/%d of ref: %s", masq ? 10 : 8,
+                    o.first.median * (masq ? 10 : 8) <= r.first.median ? "met" : "missed");
+      row(std::string("bridge ADD") + (masq ? " +ipMasq" : ""), o.first, r.first, t);
+      std::snprintf(t, sizeof t, "target DEL <= floor %.2f + 2 ms: %s", floor_del.median,
+                    o.second.median <= floor_del.median + 2 ? "met" : "missed");
+      row(std::string("bridge DEL") + (masq ? " +ipMasq" : ""), o.second, r.second, t);
+      std::printf("%-44s ours %.2f ms CPU, %ld KiB peak RSS | ref %.2f ms CPU, %ld KiB peak RSS  (RSS target <= 1/2: %s)\n",
+                  ("  CPU/RSS per ADD" + std::string(masq ? " +ipMasq" : "")).c_str(), o.first.mean_cpu,
+                  o.first.max_rss, r.first.mean_cpu, r.first.max_rss,
+                  o.first.max_rss * 2 <= r.first.max_rss ? "met" : "missed");
+    }
+    std::printf("%-44s ADD %.2f ms, DEL %.2f ms (same work done in-process over netlink)\n", "kernel floor",
+                floor_add.median, floor_del.median);
+    g_out["kernel_floor"] = {{"add", to_json(floor_add)}, {"del", to_json(floor_del)}};
+
+    header("host-local alone");
+    auto o0 = bench_host_local(ours, reps, 0, data / "ours");
+    auto r0 = bench_host_local(ref, reps, 0, data / "ref");
+    row("host-local ADD+DEL pair", o0.second, r0.second);
+    row("host-local ADD, 0 leases", o0.first, r0.first);
+    for (int n : {1000, 5000}) {
+      auto o = bench_host_local(ours, reps, n, data / "ours");
+      auto r = bench_host_local(ref, reps, n, data / "ref");
+      char t[96];
+      std::snprintf(t, sizeof t, "ours %.2fx of empty%s", o.first.median / o0.first.median,
+                    n == 5000 ? (o.first.median <= 1.5 * o0.first.median ? " (target <=1.5x: met)" : " (target <=1.5x: missed)")
+                              : "");
+      row("host-local ADD, " + std::to_string(n) + " leases", o.first, r.first, t);
+    }
+
+    for (int n : {16, 64}) {
+      auto o = bench_concurrent(ours, n, data / "ours", n == 16 ? 0 : 1);
+      auto r = bench_concurrent(ref, n, data / "ref", n == 16 ? 2 : 3);
+      std::printf("\nconcurrency: %d bridge ADDs at once, then %d DELs\n", n, n);
+      std::printf("  ours: ADD wall %.1f ms (p50 %.1f, p99 %.1f), DEL wall %.1f ms, unique IPs: %s, clean: %s, failures %zu\n",
+                  o.add_wall, o.add.median, o.add.p99, o.del_wall, o.unique ? "yes" : "NO", o.clean ? "yes" : "NO",
+                  o.add.failures + o.del.failures);
+      std::printf("  ref:  ADD wall %.1f ms (p50 %.1f, p99 %.1f), DEL wall %.1f ms, unique IPs: %s, clean: %s, failures %zu\n",
+                  r.add_wall, r.add.median, r.add.p99, r.del_wall, r.unique ? "yes" : "NO", r.clean ? "yes" : "NO",
+                  r.add.failures + r.del.failures);
+      if (n == 64)
+        std::printf("  target 64 ADDs <= 1/5 of ref wall: %s\n", o.add_wall * 5 <= r.add_wall ? "met" : "missed");
+      g_out["concurrency"].push_back({{"n", n},
+                                      {"ours", {{"add_wall_ms", o.add_wall}, {"del_wall_ms", o.del_wall}, {"add", to_json(o.add)},
+                                                {"unique", o.unique}, {"clean", o.clean}}},
+                                      {"reference", {{"add_wall_ms", r.add_wall}, {"del_wall_ms", r.del_wall},
+                                                     {"add", to_json(r.add)}, {"unique", r.unique}, {"clean", r.clean}}}});
+    }
+  }
+  fs::remove_all(data);
+  std::ofstream(json_out) << g_out.dump(2) << "\n";
+  return 0;
+}
