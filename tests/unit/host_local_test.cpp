@@ -2,12 +2,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "allocator.hpp"
+#include "../../ipam/host-local/allocator.hpp"
 #include "cni/error.hpp"
 #include "cni/resolv.hpp"
-#include "config.hpp"
+#include "../../ipam/host-local/config.hpp"
 #include "harness.hpp"
-#include "store.hpp"
+#include "../../ipam/host-local/store.hpp"
 
 using hostlocal::load_config;
 using nlohmann::json;

@@ -1,0 +1,54 @@
+// Every shipped example config must load in the plugin it names, with no cniVersion meaning
+// 0.1.0 for the Mesos ones (the agent reads only the 0.1.0 result form).
+#include <filesystem>
+
+#include <catch2/catch.hpp>
+
+#include "cni/netconf_list.hpp"
+#include "../../ipam/host-local/config.hpp"
+#include "harness.hpp"
+
+#include "../../plugins/bridge/config.hpp"
+#include "../../plugins/ipvlan/config.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+void check_plugin_conf(const cni::NetConf& conf) {
+  INFO("network " << conf.name << " type " << conf.type);
+  if (conf.type == "bridge") CHECK_NOTHROW(bridge::parse_config(conf, ""));
+  else if (conf.type == "ipvlan") CHECK_NOTHROW(ipvlan::parse_config(conf, true));
+  if (conf.ipam_type() == "host-local") CHECK_NOTHROW(hostlocal::load_config(conf, ""));
+}
+}  // namespace
+
+TEST_CASE("conf-examples/mesos: single-plugin .conf files without cniVersion that our plugins load",
+          "[examples]") {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(std::string(CNIPP_SOURCE_DIR) + "/conf-examples/mesos")) {
+    if (e.path().extension() != ".conf") continue;
+    INFO(e.path());
+    auto conf = cni::NetConf::parse(test::read_file(e.path()));
+    CHECK(conf.cni_version == "0.1.0");
+    CHECK_FALSE(conf.raw.contains("plugins"));
+    CHECK_FALSE(conf.name.empty());
+    CHECK((conf.type == "bridge" || conf.type == "ipvlan"));
+    check_plugin_conf(conf);
+    ++n;
+  }
+  CHECK(n == 3);
+}
+
+TEST_CASE("conf-examples/cni: conflists that load and whose plugins accept their config", "[examples]") {
+  auto scan = cni::scan_conf_dir(std::string(CNIPP_SOURCE_DIR) + "/conf-examples/cni");
+  CHECK(scan.broken.empty());
+  CHECK(scan.lists.size() >= 2);
+  for (const auto& list : scan.lists) {
+    for (const auto& p : list.plugins) {
+      auto j = p.raw;
+      j["name"] = list.name;
+      j["cniVersion"] = list.cni_version;
+      check_plugin_conf(cni::NetConf::parse(j.dump()));
+    }
+  }
+}
