@@ -128,8 +128,6 @@ void Host::set_port_vlans(const LinkState& port, int pvid, const std::vector<int
     for (const auto& v : nl.bridge_vlans(port.index)) nl.bridge_vlan_del(port.index, v.vid);
   if (pvid) nl.bridge_vlan_add(port.index, {pvid, true, true});
   for (int vid : trunk) nl.bridge_vlan_add(port.index, {vid, false, false});
-  // A trunk without an access VLAN keeps native VLAN 1 untagged, as the reference does.
-  if (!pvid && !trunk.empty() && !preserve_default) nl.bridge_vlan_add(port.index, {1, true, true});
 }
 
 void Host::ensure_gateway_addr(const LinkState& br, const cni::Cidr& gw, bool force) {
