@@ -5,7 +5,6 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <iostream>
 
 #include "cni/error.hpp"
 #include "cni/version.hpp"
@@ -105,9 +104,10 @@ void print_error(const Error& e, const std::string& cni_version) {
 int plugin_main(const PluginInfo& info, const Callbacks& cb) {
   Env env = Env::from_environ();
   if (env.command.empty()) {
-    std::cerr << "CNI " << info.name << " plugin " << CNIPP_VERSION << " (cnipp)\n"
-              << "CNI protocol versions supported: " << versions_list() << "\n";
-    if (!info.description.empty()) std::cerr << info.description << "\n";
+    // stdio, not iostream: <iostream>'s static initialiser would run on every plugin start.
+    std::fprintf(stderr, "CNI %s plugin %s (cnipp)\nCNI protocol versions supported: %s\n", info.name.c_str(),
+                 CNIPP_VERSION, versions_list().c_str());
+    if (!info.description.empty()) std::fprintf(stderr, "%s\n", info.description.c_str());
     return 0;
   }
   std::string version_for_errors;
