@@ -2,6 +2,8 @@
 // pair, in the reference plugin's order (plugins/main/bridge/bridge.go), undoing every
 // earlier step when a later one fails.
 #include <functional>
+#include <future>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -165,18 +167,27 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
 void cmd_del(const cni::CmdArgs& args) {
   const BridgeConfig c = parse_config(args.conf, args.env.args);
   const Attachment att = attachment(c, args);
+  // The kernel's veth deletion waits ~30 ms for RCU grace periods. Nothing else depends on
+  // it, so the lease and firewall teardown run meanwhile on a second thread, started here
+  // in the host namespace (a thread keeps the namespace it was created in; only this main
+  // thread ever enters the container's, briefly, to open its netlink socket).
+  auto teardown = std::async(std::launch::async, [&] {
+    if (!c.l2_only()) cni::delegate_run("DEL", c.ipam_type, args.stdin_data, args.env);
+    if (c.macspoofchk) spoofcheck_del(att);
+    if (!c.l2_only()) masq_del(att);
+  });
+  std::optional<cni::Error> link_error;
   if (!args.env.netns.empty()) {
     try {
       Container cont(args.env.netns);
       cont.delete_link(args.env.ifname);
     } catch (const cni::Error& e) {
       // A netns that is gone (or no longer a netns) has no link left to delete.
-      if (e.code() != cni::kInvalidEnvironment && e.code() != cni::kInvalidNetns) throw;
+      if (e.code() != cni::kInvalidEnvironment && e.code() != cni::kInvalidNetns) link_error = e;
     }
   }
-  if (!c.l2_only()) cni::delegate_run("DEL", c.ipam_type, args.stdin_data, args.env);
-  if (c.macspoofchk) spoofcheck_del(att);
-  if (!c.l2_only()) masq_del(att);
+  teardown.get();  // rethrows the teardown's error, after the link work is done either way
+  if (link_error) throw *link_error;
 }
 
 void cmd_check(const cni::CmdArgs& args) {
