@@ -246,6 +246,8 @@ Conc bench_concurrent(const Side& side, int n, const std::string& data, int idx)
     }
     std::vector<Sample> samples;
     for (size_t i = 0; i < procs.size(); ++i) samples.push_back(finish(procs[i].first, procs[i].second, starts[i]));
+    for (const auto& s : samples)
+      if (s.rc != 0) std::printf("  %s %s failed (rc %d): %s\n", side.name.c_str(), cmd, s.rc, s.out.c_str());
     double wall = now_ms() - t0;
     if (std::string(cmd) == "ADD") {
       c.add_wall = wall;

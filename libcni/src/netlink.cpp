@@ -559,7 +559,7 @@ std::vector<BridgeVlan> Netlink::bridge_vlans(int index) {
   return out;
 }
 
-void Netlink::add_address(int index, const Cidr& addr, bool nodad) {
+void Netlink::add_address(int index, const Cidr& addr, bool nodad, bool exist_ok) {
   Request r(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
   auto* ifa = r.extra<ifaddrmsg>();
   ifa->ifa_family = static_cast<uint8_t>(addr.ip.af());
@@ -573,7 +573,11 @@ void Netlink::add_address(int index, const Cidr& addr, bool nodad) {
     put_addr(r, IFA_BROADCAST, brd);
   }
   if (nodad) r.u32(IFA_FLAGS, IFA_F_NODAD);
-  impl_->must(r.nlh, "failed to add address " + addr.str() + " to link " + std::to_string(index));
+  std::string ack;
+  int e = impl_->transact(r.nlh, {}, &ack);
+  if (e == 0 || (e == EEXIST && exist_ok)) return;
+  throw Error(kInternal, "failed to add address " + addr.str() + " to link " + std::to_string(index) + ": " + errno_text(e),
+              ack.empty() ? "" : "kernel: " + ack);
 }
 
 bool Netlink::del_address(int index, const Cidr& addr) {

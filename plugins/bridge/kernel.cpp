@@ -143,7 +143,9 @@ void Host::ensure_gateway_addr(const LinkState& br, const cni::Cidr& gw, bool fo
                        "has " + a.cidr.str() + "; set forceAddress to replace it");
     nl.del_address(br.index, a.cidr);
   }
-  nl.add_address(br.index, gw, family == AF_INET6);
+  // Concurrent ADDs on a new bridge all see it without the address: the losers' EEXIST is
+  // the same address, put there by a sibling, and fine.
+  nl.add_address(br.index, gw, family == AF_INET6, /*exist_ok=*/true);
   // Pin the bridge's MAC to its current value; otherwise the kernel gives it the lowest
   // port MAC, which changes as containers come and go (and the gateway's ARP entries with it).
   if (auto now = nl.link(br.index); now && now->mac != cni::Mac{}) nl.set_mac(br.index, now->mac);

@@ -104,7 +104,8 @@ class Netlink {
   std::vector<BridgeVlan> bridge_vlans(int index);
 
   // Addresses.
-  void add_address(int index, const Cidr& addr, bool nodad = false);
+  // exist_ok: the same address already there is success (concurrent ADDs ensuring one gateway).
+  void add_address(int index, const Cidr& addr, bool nodad = false, bool exist_ok = false);
   bool del_address(int index, const Cidr& addr);
   std::vector<Address> addresses(int index, int family = 0);  // family 0: both
 
