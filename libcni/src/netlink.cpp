@@ -67,6 +67,21 @@ std::string random_veth_name() {
 }
 
 namespace detail {
+mnl_socket* open_netlink_socket(int protocol, const std::string& what) {
+  mnl_socket* s = mnl_socket_open2(protocol, SOCK_CLOEXEC);
+  if (!s) throw io_error("failed to open " + what + " netlink socket", errno);
+  int one = 1;
+  // Both are best effort: older kernels lack them and we still work without the text.
+  mnl_socket_setsockopt(s, NETLINK_EXT_ACK, &one, sizeof one);
+  mnl_socket_setsockopt(s, NETLINK_CAP_ACK, &one, sizeof one);
+  if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
+    int e = errno;
+    mnl_socket_close(s);
+    throw io_error("failed to bind " + what + " netlink socket", e);
+  }
+  return s;
+}
+
 std::string netlink_ext_ack(const nlmsghdr* nlh) {
   if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return {};
   const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
@@ -128,13 +143,7 @@ struct Netlink::Impl {
   }
 
   void init() {
-    sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-    if (!sock) throw io_error("failed to open netlink socket", errno);
-    int one = 1;
-    // Both are best effort: older kernels lack them and we still work without the text.
-    mnl_socket_setsockopt(sock, NETLINK_EXT_ACK, &one, sizeof one);
-    mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof one);
-    if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) throw io_error("failed to bind netlink socket", errno);
+    sock = detail::open_netlink_socket(NETLINK_ROUTE, "rtnetlink");
     portid = mnl_socket_get_portid(sock);
   }
 

@@ -27,12 +27,7 @@ struct Socket {
   mnl_socket* s = nullptr;
   uint32_t portid = 0;
   Socket() {
-    s = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-    if (!s) throw io_error("failed to open nftables netlink socket", errno);
-    int one = 1;
-    mnl_socket_setsockopt(s, NETLINK_EXT_ACK, &one, sizeof one);
-    mnl_socket_setsockopt(s, NETLINK_CAP_ACK, &one, sizeof one);
-    if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) throw io_error("failed to bind nftables netlink socket", errno);
+    s = detail::open_netlink_socket(NETLINK_NETFILTER, "nftables");
     portid = mnl_socket_get_portid(s);
   }
   ~Socket() { mnl_socket_close(s); }
