@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -124,9 +125,14 @@ RunResult run(const std::string& binary, const Env& env, const std::string& stdi
   for (auto& s : argv_strings) argv.push_back(s.data());
   argv.push_back(nullptr);
 
+  // A plugin may exit without reading stdin (a missing variable is refused first); writing
+  // to its closed pipe must give EPIPE here, not kill the test binary with SIGPIPE.
+  static const bool sigpipe_ignored = std::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
+  (void)sigpipe_ignored;
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    std::signal(SIGPIPE, SIG_DFL);  // an ignored signal would stay ignored across execve
     dup2(in_pipe[0], 0);
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
