@@ -75,7 +75,11 @@ bool get_bool(const nlohmann::json& obj, const char* key, bool fallback) {
 std::string get_string(const nlohmann::json& obj, const char* key, const std::string& fallback) {
   if (!obj.is_object() || !obj.contains(key) || obj[key].is_null()) return fallback;
   if (!obj[key].is_string()) invalid(std::string("\"") + key + "\" must be a string");
-  return obj[key].get<std::string>();
+  auto value = obj[key].get<std::string>();
+  // JSON may carry "\u0000", but every string we read becomes a path, a name or a kernel
+  // attribute, where C APIs would silently cut it at the NUL (dataDir "/a\u0000/b" -> "/a").
+  if (value.find('\0') != std::string::npos) invalid(std::string("\"") + key + "\" contains a NUL byte");
+  return value;
 }
 
 std::optional<int64_t> get_int(const nlohmann::json& obj, const char* key, int64_t min, int64_t max) {
@@ -118,6 +122,11 @@ void validate_network_name(const std::string& name) {
   if (!ok || name == "." || name == "..")
     throw Error(kInvalidNetworkConfig, "invalid network name \"" + name + "\"",
                 "a network name must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$");
+  // The name becomes a directory (host-local's lease dir) and part of file names (the result
+  // cache): refuse what no file system can hold before anything is created, not half-way.
+  if (name.size() > kMaxNetworkNameBytes)
+    invalid("network name is " + std::to_string(name.size()) + " bytes long, the limit is " +
+            std::to_string(kMaxNetworkNameBytes));
 }
 
 NetConf NetConf::parse(std::string_view stdin_data) {

@@ -97,8 +97,18 @@ std::vector<AttachmentId> valid_attachments(const NetConf& conf) {
   return out;
 }
 
+namespace {
+// Messages and results can carry bytes from the environment or from files (CNI_ARGS,
+// resolv.conf) that are not UTF-8; nlohmann's dump() throws on those, which would end the
+// plugin with no reply. Go's encoder substitutes U+FFFD, and so do we.
+template <class Json>
+std::string to_text(const Json& j) {
+  return j.dump(4, ' ', false, Json::error_handler_t::replace) + "\n";
+}
+}  // namespace
+
 void print_error(const Error& e, const std::string& cni_version) {
-  write_stdout(e.to_json(cni_version).dump(4) + "\n");
+  write_stdout(to_text(e.to_json(cni_version)));
 }
 
 int plugin_main(const PluginInfo& info, const Callbacks& cb) {
@@ -136,7 +146,7 @@ int plugin_main(const PluginInfo& info, const Callbacks& cb) {
 
     if (cmd == "ADD") {
       Result r = cb.add(args);
-      write_stdout(r.to_json(args.conf.cni_version).dump(4) + "\n");
+      write_stdout(to_text(r.to_json(args.conf.cni_version)));
     } else if (cmd == "DEL") {
       cb.del(args);
     } else if (cmd == "CHECK") {

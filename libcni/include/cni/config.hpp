@@ -42,14 +42,17 @@ struct NetConf {
 };
 
 // Typed access to a config object (`obj` is usually NetConf::raw or its "ipam").
-// A present key of the wrong type is Error(kInvalidNetworkConfig) naming the key.
+// A present key of the wrong type is Error(kInvalidNetworkConfig) naming the key; so is a
+// string holding a NUL byte (it would be cut short by every C API it reaches).
 bool get_bool(const nlohmann::json& obj, const char* key, bool fallback);
 std::string get_string(const nlohmann::json& obj, const char* key, const std::string& fallback = {});
 std::optional<int64_t> get_int(const nlohmann::json& obj, const char* key, int64_t min, int64_t max);
 std::vector<std::string> get_string_list(const nlohmann::json& obj, const char* key);
 
 // Network names share the container-ID pattern: ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$ (code 7),
-// and "." / ".." are refused too since the name becomes a directory.
+// and "." / ".." are refused too since the name becomes a directory; so is a name longer
+// than a file name may be (NAME_MAX).
+inline constexpr size_t kMaxNetworkNameBytes = 255;
 void validate_network_name(const std::string& name);
 
 }  // namespace cni
