@@ -60,6 +60,15 @@ TEST_CASE("skel: verbs gated by the config version", "[skel]") {
   CHECK(r.json()["cniVersion"] == "0.3.1");  // errors carry the config's version
   auto gc = test::Env{{"CNI_COMMAND", "GC"}, {"CNI_PATH", test::bin_dir()}};
   CHECK(code_of(call(gc)) == 1);  // 1.0.0 config: no GC
+  auto status = test::Env{{"CNI_COMMAND", "STATUS"}, {"CNI_PATH", test::bin_dir()}};
+  CHECK(code_of(call(status)) == 1);  // nor STATUS
+  test::TempDir dir;
+  auto v11 = R"({"cniVersion":"1.1.0","name":"skel","ipam":{"type":"host-local","dataDir":")" + dir.path +
+             R"(","subnet":"10.246.0.0/24"}})";
+  auto gc_ok = call(gc, v11);
+  INFO(gc_ok.out << gc_ok.err);
+  CHECK(gc_ok.rc == 0);
+  CHECK(call(status, v11).rc == 0);
   auto bad = call(test::cni_env("ADD", "c", "/dev/null"),
                   R"({"cniVersion":"0.9.0","name":"skel","ipam":{"type":"host-local","subnet":"10.246.0.0/24"}})");
   CHECK(code_of(bad) == 1);
