@@ -1,22 +1,33 @@
 #!/usr/bin/env bash
-# The README's test command: installs dependencies, then builds and runs every tier twice:
-#   1. build/       (RelWithDebInfo): unit, integration (root, netns), interop (against
-#                   Debian's reference plugins) and kernel-vm (user-mode-linux where the
-#                   running kernel lacks ipvlan/dummy/802.1Q);
+# The README's test command (CI runs it through .ci/run). Installs dependencies, then:
+#   1. build/       (RelWithDebInfo, g++): clang-tidy over libcni (scripts/tidy.sh), then
+#                   every tier: unit, integration (root, netns, hostile input), interop
+#                   (against Debian's reference plugins), kernel-vm (user-mode-linux where the
+#                   running kernel lacks ipvlan/dummy/802.1Q), and the fuzz seed corpora replayed;
 #   2. build-asan/  (ASan + UBSan): the same tiers except kernel-vm (ASan binaries do not fit
-#                   UML's address space; the VM tier is about the kernel, not memory safety).
-# Needs root. Extra arguments go to both ctest runs (e.g. -R host-local).
+#                   UML's address space; the VM tier is about the kernel, not memory safety);
+#   3. build-fuzz/  (clang, libFuzzer + ASan + UBSan): each fuzz target for FUZZ_SECONDS
+#                   (default 20) from its seed corpus (scripts/fuzz.sh).
+# Any failure, finding or crash fails the command. Needs root. Extra arguments go to both
+# ctest runs (e.g. -R host-local).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
+step() { echo "== $1 (at $((SECONDS / 60))m$((SECONDS % 60))s)"; }
 
-echo "== build (RelWithDebInfo)"
+step "build (RelWithDebInfo)"
 BUILD_DIR=$root/build "$root/scripts/build.sh"
-echo "== tests"
+step "clang-tidy on libcni"
+"$root/scripts/tidy.sh" "$root/build"
+step "tests"
 (cd "$root/build" && ctest --output-on-failure -j2 "$@")
 
-echo "== build (ASan + UBSan)"
+step "build (ASan + UBSan)"
 BUILD_DIR=$root/build-asan "$root/scripts/build.sh" -DCNIPP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-echo "== tests under ASan + UBSan"
+step "tests under ASan + UBSan"
 (cd "$root/build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --output-on-failure -j2 -LE kernel-vm "$@")
+
+step "fuzz (libFuzzer, ${FUZZ_SECONDS:-20} s per target)"
+"$root/scripts/fuzz.sh"
+step "all passed"

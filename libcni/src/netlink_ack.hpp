@@ -11,5 +11,5 @@ namespace cni::detail {
 // Opens and binds a `protocol` netlink socket with NETLINK_EXT_ACK and NETLINK_CAP_ACK
 // requested (best effort: older kernels lack them). Throws Error(kIoFailure) naming `what`.
 mnl_socket* open_netlink_socket(int protocol, const std::string& what);
-std::string netlink_ext_ack(const nlmsghdr* error_msg);
+std::string netlink_ext_ack(const nlmsghdr* nlh);  // nlh: an NLMSG_ERROR message
 }
