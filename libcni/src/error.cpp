@@ -16,9 +16,11 @@ nlohmann::json Error::to_json(const std::string& cni_version) const {
 Error Error::from_json(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("code") || !j["code"].is_number_integer())
     throw Error(kDecodingFailure, "not a CNI error object", j.dump());
-  std::string msg = j.value("msg", std::string{});
-  std::string details = j.contains("details") && j["details"].is_string() ? j["details"].get<std::string>() : "";
-  return Error(j["code"].get<int>(), msg, details);
+  // A plugin's output is hostile input: fields of the wrong type are dropped, never thrown on.
+  auto text = [&](const char* key) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string{};
+  };
+  return Error(j["code"].get<int>(), text("msg"), text("details"));
 }
 
 Error io_error(const std::string& what, int errno_value) {

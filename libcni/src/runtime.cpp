@@ -253,7 +253,7 @@ PluginVersion Runtime::probe_version(const std::string& type) const {
     auto j = parse_json(r.out, "VERSION answer of " + type);
     if (j.is_object() && j.contains("supportedVersions")) {
       pv.supported = get_string_list(j, "supportedVersions");
-    } else if (j.is_object() && j.value("cniVersion", std::string{}) == "0.2.0") {
+    } else if (j.is_object() && j.contains("cniVersion") && j["cniVersion"] == "0.2.0") {
       pv.supported = {"0.1.0", "0.2.0"};
     } else {
       throw Error(kDecodingFailure, "VERSION answer of " + type + " has no supportedVersions", r.out);

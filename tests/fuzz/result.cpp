@@ -1,4 +1,4 @@
-// Result::from_json then to_json in every supported version: results come back from
+// Error::from_json, and Result::from_json then to_json in every supported version: results come back from
 // delegated IPAM plugins and from the runtime's prevResult, so they are hostile input too.
 // Beyond "only cni::Error": to_json succeeds exactly when expressible() says it will, and
 // the 1.1.0 form is a fixed point (parse what we print, print it again, same text).
@@ -11,7 +11,15 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cni::Result r;
   try {
-    r = cni::Result::from_json(cni::parse_json(fuzz::text_of(data, size), "result"));
+    auto j = cni::parse_json(fuzz::text_of(data, size), "result");
+    // A delegated plugin's stdout is either a result or an error object; both decoders see it.
+    try {
+      auto reported = cni::Error::from_json(j);
+      FUZZ_REQUIRE(reported.code() == j["code"].get<int>());
+    } catch (const cni::Error& e) {
+      FUZZ_REQUIRE(e.code() == cni::kDecodingFailure);
+    }
+    r = cni::Result::from_json(j);
   } catch (const cni::Error&) {
     return 0;
   }

@@ -31,6 +31,12 @@ TEST_CASE("errors print as the spec's JSON", "[error]") {
   CHECK(back.code() == 7);
   CHECK(back.msg() == "bad thing");
   CHECK(back.details() == "more");
+  // A plugin's error with fields of the wrong type keeps its code; the odd fields are dropped.
+  auto odd = cni::Error::from_json(json::parse(R"({"code":7,"msg":5,"details":["x"]})"));
+  CHECK(odd.code() == 7);
+  CHECK(odd.msg().empty());
+  CHECK(odd.details().empty());
+  CHECK(code_of([] { cni::Error::from_json(json::parse(R"({"code":"7"})")); }) == cni::kDecodingFailure);
   CHECK(cni::io_error("open x", ENOENT).code() == cni::kIoFailure);
   CHECK_THAT(cni::io_error("open x", ENOENT).msg(), Catch::Contains("No such file"));
 }
