@@ -1,52 +1,21 @@
 #include "cni/cache.hpp"
 
 #include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "cni/config.hpp"
 #include "cni/encoding.hpp"
 #include "cni/error.hpp"
+#include "cni/fs.hpp"
 
 namespace cni {
 
 namespace {
-
-// mkdir -p with `mode` for the directories we create; existing ones are left as they are.
-void make_dirs(const std::string& path, mode_t mode) {
-  for (size_t pos = 1; pos != std::string::npos;) {
-    pos = path.find('/', pos + 1);
-    std::string part = path.substr(0, pos);
-    if (mkdir(part.c_str(), mode) != 0 && errno != EEXIST)
-      throw io_error("failed to create cache directory " + part, errno);
-  }
-}
-
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
-
-std::optional<std::string> read_if_exists(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
+// Cache files hold a whole conflist and result; anything larger is not one of ours.
+constexpr size_t kMaxCacheFile = 64 << 20;
 }  // namespace
 
 nlohmann::ordered_json CacheEntry::to_json() const {
@@ -71,9 +40,10 @@ nlohmann::ordered_json CacheEntry::to_json() const {
 CacheEntry CacheEntry::from_json(const nlohmann::json& j) {
   auto bad = [](const std::string& why) { return Error(kDecodingFailure, "invalid cache entry: " + why); };
   if (!j.is_object()) throw bad("not a JSON object");
-  if (j.value("kind", std::string{}) != kCacheKind) throw bad("kind is not " + std::string(kCacheKind));
   CacheEntry e;
   try {
+    // Inside the try: a "kind" of the wrong JSON type is a decoding failure like any other.
+    if (j.value("kind", std::string{}) != kCacheKind) throw bad("kind is not " + std::string(kCacheKind));
     e.container_id = j.value("containerId", std::string{});
     if (j.contains("config") && !j["config"].is_null()) e.config = base64_decode(j["config"].get<std::string>());
     e.ifname = j.value("ifName", std::string{});
@@ -107,39 +77,14 @@ std::string ResultCache::path_for(const std::string& network, const std::string&
 void ResultCache::write(const CacheEntry& entry) const {
   std::string path = path_for(entry.network_name, entry.container_id, entry.ifname);
   make_dirs(results_dir(), 0700);
-  std::string data = entry.to_json().dump();
-  std::string tmp = path + ".tmp" + std::to_string(getpid());
-  {
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (fd.fd < 0) throw io_error("failed to create cache file " + tmp, errno);
-    size_t done = 0;
-    while (done < data.size()) {
-      ssize_t n = ::write(fd.fd, data.data() + done, data.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        throw io_error("failed to write cache file " + tmp, err);
-      }
-      done += static_cast<size_t>(n);
-    }
-    if (::fsync(fd.fd) != 0) {
-      int err = errno;
-      ::unlink(tmp.c_str());
-      throw io_error("failed to sync cache file " + tmp, err);
-    }
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw io_error("failed to rename cache file into " + path, err);
-  }
+  // Durable: the runtime's DEL after a host crash depends on finding this file.
+  write_file_atomic(path, entry.to_json().dump(), 0600, /*durable=*/true);
 }
 
 std::optional<CacheEntry> ResultCache::read(const std::string& network, const std::string& container_id,
                                             const std::string& ifname) const {
   std::string path = path_for(network, container_id, ifname);
-  auto data = read_if_exists(path);
+  auto data = read_file_if_exists(path, kMaxCacheFile);
   if (!data) return std::nullopt;
   try {
     return CacheEntry::from_json(parse_json(*data, "cache file " + path));
@@ -161,14 +106,14 @@ std::vector<CacheEntry> ResultCache::list() const {
   std::unique_ptr<DIR, int (*)(DIR*)> guard(d, closedir);
   while (auto* e = readdir(d)) {
     std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
+    if (n[0] != '.') names.push_back(n);  // ".", "..", and temp files of an interrupted write
   }
   std::sort(names.begin(), names.end());
   std::vector<CacheEntry> out;
   for (const auto& n : names) {
-    auto data = read_if_exists(results_dir() + "/" + n);
-    if (!data) continue;
     try {
+      auto data = read_file_if_exists(results_dir() + "/" + n, kMaxCacheFile);
+      if (!data) continue;
       auto entry = CacheEntry::from_json(parse_json(*data, "cache file"));
       if (!entry.ifname.empty() && !entry.network_name.empty()) out.push_back(std::move(entry));
     } catch (const Error&) {

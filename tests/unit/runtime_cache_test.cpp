@@ -86,7 +86,8 @@ TEST_CASE("a torn, empty or foreign cache file reads as a decoding error, not as
   cni::ResultCache cache(dir.path);
   mkdir((dir / "results").c_str(), 0700);
   for (std::string content : {std::string(""), std::string(R"({"kind":"cniCacheV1","contain)"),
-                              std::string(R"({"kind":"somethingElse"})"), std::string(R"({"kind":"cniCacheV1","config":"%%%"})")}) {
+                              std::string(R"({"kind":"somethingElse"})"), std::string(R"({"kind":"cniCacheV1","config":"%%%"})"),
+                              std::string(R"({"kind":6666666666666})")}) {
     test::write_file(dir / "results/net-c1-eth0", content);
     INFO(content);
     try {
