@@ -62,7 +62,35 @@ void write_all(int fd, std::string_view content, const std::string& path) {
 }
 }  // namespace
 
+namespace {
+std::string parent_dir(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Links an anonymous O_TMPFILE file into place under `path`. Through /proc/self/fd because
+// linkat's AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH, which a plugin in a user namespace lacks.
+int link_tmpfile(int fd, const std::string& path) {
+  std::string proc = "/proc/self/fd/" + std::to_string(fd);
+  return ::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW);
+}
+}  // namespace
+
 bool create_exclusive(const std::string& path, std::string_view content, int mode) {
+  // The content is written before the name exists, so a crash (SIGKILL, not power loss)
+  // can never leave an empty or half-written file under `path`.
+  UniqueFd anon(::open(parent_dir(path).c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode));
+  if (anon) {
+    write_all(anon.get(), content, path);
+    if (link_tmpfile(anon.get(), path) == 0) return true;
+    if (errno == EEXIST) return false;
+    if (errno != ENOENT) throw io_error("failed to create " + path, errno);
+    // ENOENT: no /proc; fall through to the plain create.
+  } else if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+    throw io_error("failed to create " + path, errno);
+  }
+  // Filesystems without O_TMPFILE: create, then write (what the reference does).
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
   if (!fd) {
     if (errno == EEXIST) return false;
@@ -77,13 +105,19 @@ bool create_exclusive(const std::string& path, std::string_view content, int mod
   return true;
 }
 
-void write_file_atomic(const std::string& path, std::string_view content, int mode) {
+void write_file_atomic(const std::string& path, std::string_view content, int mode, bool durable) {
   static std::mt19937_64 rng{std::random_device{}()};
-  std::string tmp = path + ".tmp" + std::to_string(getpid()) + "." + std::to_string(rng() % 1000000);
+  // A dot name, so directory listings (the result cache's) can skip a temp file that a
+  // crash between write and rename left behind.
+  auto slash = path.find_last_of('/');
+  std::string tmp = path.substr(0, slash == std::string::npos ? 0 : slash + 1) + "." +
+                    path.substr(slash == std::string::npos ? 0 : slash + 1) + ".tmp" + std::to_string(getpid()) +
+                    "." + std::to_string(rng() % 1000000);
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
   if (!fd) throw io_error("failed to create " + tmp, errno);
   try {
     write_all(fd.get(), content, tmp);
+    if (durable && ::fsync(fd.get()) != 0) throw io_error("failed to sync " + tmp, errno);
     if (::rename(tmp.c_str(), path.c_str()) != 0) throw io_error("failed to rename " + tmp + " to " + path, errno);
   } catch (...) {
     ::unlink(tmp.c_str());

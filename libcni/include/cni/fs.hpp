@@ -49,13 +49,16 @@ class FileLock {
 // Error(kIoFailure). Refuses to follow a symlink at the last component.
 std::optional<std::string> read_file_if_exists(const std::string& path, size_t max_bytes = 1 << 20);
 
-// Creates `path` with O_CREAT|O_EXCL|O_NOFOLLOW and writes `content`. Returns false when
-// the path already exists (file, symlink, anything); other errors throw.
+// Creates `path` holding `content`, exclusively: returns false when the path already exists
+// (file, symlink, anything; a symlink is never followed); other errors throw. The file
+// appears with its whole content or not at all (O_TMPFILE + linkat; plain O_EXCL create and
+// write on filesystems without O_TMPFILE).
 bool create_exclusive(const std::string& path, std::string_view content, int mode = 0600);
 
-// Replaces `path` with `content` through a temp file + rename in the same directory, so a
-// reader never sees a torn file and a planted symlink is replaced, not followed.
-void write_file_atomic(const std::string& path, std::string_view content, int mode = 0600);
+// Replaces `path` with `content` through a temp file (".<name>.tmp<pid>.<n>") + rename in
+// the same directory, so a reader never sees a torn file and a planted symlink is replaced,
+// not followed. `durable` fsyncs the content before the rename.
+void write_file_atomic(const std::string& path, std::string_view content, int mode = 0600, bool durable = false);
 
 // Overwrites a file in place (O_TRUNC, O_NOFOLLOW): what the reference does for
 // last_reserved_ip, kept so the directory's entries do not churn.
