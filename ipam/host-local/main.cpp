@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 
 #include "allocator.hpp"
 #include "cni/error.hpp"
@@ -20,6 +21,19 @@ using cni::Error;
 using cni::IpAddr;
 using hostlocal::Config;
 using hostlocal::Store;
+
+// Torn leases (empty after a crash or power loss, or unreadable) name no container, so no
+// DEL can release them and their addresses stay taken. Say so on stderr, which runtimes log,
+// rather than hide it.
+void report_torn(const Store& store, const std::string& context, const std::vector<IpAddr>& torn) {
+  std::string list;
+  for (const auto& ip : torn) list += " " + ip.str();
+  std::fprintf(stderr,
+               "host-local: %s; %zu lease file(s) in %s are empty or unreadable (torn by a crash?) and name "
+               "no container:%s. Their addresses stay reserved: GC repairs or releases those the attachment "
+               "index names; check and remove the others by hand.\n",
+               context.c_str(), torn.size(), store.lease_dir().c_str(), list.c_str());
+}
 
 cni::Result cmd_add(const CmdArgs& args) {
   Config cfg = hostlocal::load_config(args.conf, args.env.args);
@@ -79,7 +93,9 @@ void cmd_del(const CmdArgs& args) {
   // DEL must succeed when nothing was ever allocated: do not create directories for it.
   if (!store.lease_dir_exists()) return;
   store.lock();
-  store.release(args.env.container_id, args.env.ifname);
+  std::vector<IpAddr> torn;
+  if (store.release(args.env.container_id, args.env.ifname, &torn) == 0 && !torn.empty())
+    report_torn(store, "DEL found no lease of " + args.env.container_id + "/" + args.env.ifname, torn);
 }
 
 void cmd_check(const CmdArgs& args) {
@@ -103,16 +119,39 @@ void cmd_gc(const CmdArgs& args) {
   Store store(cfg.data_dir, cfg.network);
   if (!store.lease_dir_exists()) return;
   store.lock();
-  for (const auto& l : store.scan()) {
-    if (l.container_id.empty()) continue;  // a torn lease names nobody; leave it for an operator
-    bool keep = std::any_of(valid.begin(), valid.end(), [&](const cni::AttachmentId& a) {
-      return a.container_id == l.container_id && (l.ifname.empty() || a.ifname == l.ifname);
+  auto is_valid = [&](const std::string& id, const std::string& ifname) {
+    return std::any_of(valid.begin(), valid.end(), [&](const cni::AttachmentId& a) {
+      return a.container_id == id && (ifname.empty() || a.ifname == ifname);
     });
-    if (!keep) {
+  };
+  auto owners = store.index_owners();
+  std::vector<IpAddr> unowned;
+  for (const auto& l : store.scan()) {
+    std::string id = l.container_id;
+    std::string ifname = l.ifname;
+    if (l.torn()) {
+      // Under the lock an empty lease is torn, not being written: every writer, the
+      // reference included, holds the lock while it writes.
+      auto o = std::find_if(owners.begin(), owners.end(), [&](const auto& p) { return p.first == l.ip; });
+      if (o == owners.end()) {
+        unowned.push_back(l.ip);
+        continue;
+      }
+      id = o->second.container_id;
+      ifname = o->second.ifname;
+      if (is_valid(id, ifname)) {
+        store.rewrite_lease(l.ip, id, ifname);
+        std::fprintf(stderr, "host-local: repaired the torn lease of %s for %s/%s from the attachment index\n",
+                     l.ip.str().c_str(), id.c_str(), ifname.c_str());
+        continue;
+      }
+    }
+    if (!is_valid(id, ifname)) {
       store.remove_lease(l.ip);
-      store.drop_index(l.container_id, l.ifname);
+      store.drop_index(id, ifname);
     }
   }
+  if (!unowned.empty()) report_torn(store, "GC kept leases it cannot attribute", unowned);
 }
 
 // Ready when the lease directory exists or can be created, and is writable.

@@ -77,7 +77,13 @@ void Store::remove_lease(const IpAddr& ip) {
 }
 
 std::optional<Lease> Store::read_lease(const IpAddr& ip) const {
-  auto text = cni::read_file_if_exists(lease_path(ip), 4096);
+  std::optional<std::string> text;
+  try {
+    text = cni::read_file_if_exists(lease_path(ip), 4096);
+  } catch (const Error&) {
+    // A lease we cannot read (a planted symlink, say) belongs to nobody we can name.
+    return Lease{ip, {}, {}};
+  }
   if (!text) return std::nullopt;
   Lease l{ip, {}, {}};
   auto t = trim(*text);
@@ -91,6 +97,10 @@ std::optional<Lease> Store::read_lease(const IpAddr& ip) const {
   return l;
 }
 
+void Store::rewrite_lease(const IpAddr& ip, const std::string& id, const std::string& ifname) {
+  cni::write_file_nofollow(lease_path(ip), lease_content(id, ifname), 0600);
+}
+
 std::vector<Lease> Store::scan() const {
   std::vector<Lease> out;
   DIR* d = ::opendir(lease_dir_.c_str());
@@ -102,12 +112,7 @@ std::vector<Lease> Store::scan() const {
     if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN) continue;
     auto ip = IpAddr::parse(e->d_name);
     if (!ip) continue;  // lock, last_reserved_ip.*, anything foreign
-    try {
-      if (auto l = read_lease(*ip)) out.push_back(*l);
-    } catch (const Error&) {
-      // A lease we cannot read (a planted symlink, say) belongs to nobody we can name.
-      out.push_back({*ip, {}, {}});
-    }
+    if (auto l = read_lease(*ip)) out.push_back(*l);
   }
   ::closedir(d);
   return out;
@@ -119,14 +124,34 @@ std::optional<std::string> Store::index_path(const std::string& id, const std::s
   return index_dir_ + "/" + name;
 }
 
+std::optional<std::vector<IpAddr>> Store::read_index(const std::string& path) {
+  std::optional<std::string> text;
+  try {
+    text = cni::read_file_if_exists(path, 1 << 16);
+  } catch (const Error&) {
+    return std::nullopt;  // the index is a hint; an unreadable entry names nothing
+  }
+  if (!text) return std::nullopt;
+  std::vector<IpAddr> ips;
+  for (size_t pos = 0; pos < text->size();) {
+    size_t end = std::min(text->find('\n', pos), text->size());
+    if (auto ip = IpAddr::parse(std::string_view(*text).substr(pos, end - pos))) ips.push_back(*ip);
+    pos = end + 1;
+  }
+  return ips;
+}
+
 void Store::write_index(const std::string& id, const std::string& ifname, const std::vector<IpAddr>& ips) {
   auto path = index_path(id, ifname);
   if (!path) return;
   std::string text;
   for (const auto& ip : ips) text += ip.str() + "\n";
   try {
+    // Replace by unlink + exclusive create rather than temp file + rename: a crash in
+    // between leaves no index entry (the scan covers that), never a stray temp file.
     cni::make_dirs(index_dir_, 0700);
-    cni::write_file_atomic(*path, text, 0600);
+    ::unlink(path->c_str());
+    cni::create_exclusive(*path, text, 0600);
   } catch (const Error&) {
     // The index only saves time; the leases themselves are the truth.
   }
@@ -141,17 +166,12 @@ std::vector<IpAddr> Store::find(const std::string& id, const std::string& ifname
   std::vector<IpAddr> found;
   bool indexed = false;
   if (auto path = index_path(id, ifname)) {
-    if (auto text = cni::read_file_if_exists(*path, 1 << 16)) {
+    if (auto ips = read_index(*path)) {
       indexed = true;
-      size_t pos = 0;
-      while (pos < text->size()) {
-        size_t end = text->find('\n', pos);
-        if (end == std::string::npos) end = text->size();
-        auto ip = IpAddr::parse(std::string_view(*text).substr(pos, end - pos));
-        pos = end + 1;
-        if (!ip) continue;
-        auto l = read_lease(*ip);  // verify: the reference may have released and reused it
-        if (l && l->container_id == want_id && l->ifname == ifname) found.push_back(*ip);
+      for (const auto& ip : *ips) {
+        auto l = read_lease(ip);  // verify: the reference may have released and reused it
+        // A torn lease that our index names is ours: the index is written after the lease.
+        if (l && (l->torn() || (l->container_id == want_id && l->ifname == ifname))) found.push_back(ip);
       }
     }
   }
@@ -164,7 +184,7 @@ std::vector<IpAddr> Store::find(const std::string& id, const std::string& ifname
   return found;
 }
 
-size_t Store::release(const std::string& id, const std::string& ifname) {
+size_t Store::release(const std::string& id, const std::string& ifname, std::vector<IpAddr>* torn_seen) {
   auto ips = find(id, ifname, /*scan_if_unindexed=*/false);
   if (ips.empty()) {
     // One scan for both forms: exact (id, ifname) leases, and leases written before
@@ -172,6 +192,7 @@ size_t Store::release(const std::string& id, const std::string& ifname) {
     const std::string want_id = trim(id);
     std::vector<IpAddr> legacy;
     for (const auto& l : scan()) {
+      if (l.torn() && torn_seen) torn_seen->push_back(l.ip);
       if (l.container_id != want_id) continue;
       if (l.ifname == ifname) ips.push_back(l.ip);
       else if (l.ifname.empty()) legacy.push_back(l.ip);
@@ -181,6 +202,22 @@ size_t Store::release(const std::string& id, const std::string& ifname) {
   for (const auto& ip : ips) remove_lease(ip);
   drop_index(id, ifname);
   return ips.size();
+}
+
+std::vector<std::pair<IpAddr, Owner>> Store::index_owners() const {
+  std::vector<std::pair<IpAddr, Owner>> out;
+  DIR* d = ::opendir(index_dir_.c_str());
+  if (!d) return out;
+  while (struct dirent* e = ::readdir(d)) {
+    // "<containerID>@<ifname>": container IDs have no '@', ifnames may.
+    std::string name = e->d_name;
+    auto at = name.find('@');
+    if (name[0] == '.' || at == std::string::npos) continue;
+    Owner owner{name.substr(0, at), name.substr(at + 1)};
+    for (const auto& ip : read_index(index_dir_ + "/" + name).value_or(std::vector<IpAddr>{})) out.emplace_back(ip, owner);
+  }
+  ::closedir(d);
+  return out;
 }
 
 }  // namespace hostlocal

@@ -19,8 +19,15 @@ namespace hostlocal {
 
 struct Lease {
   cni::IpAddr ip;
-  std::string container_id;  // empty for a torn/empty lease file
+  std::string container_id;  // empty for a torn (empty, after a crash) or unreadable lease file
   std::string ifname;        // empty for the legacy "containerID only" form
+  bool torn() const { return container_id.empty(); }
+};
+
+// One attachment as the index names it.
+struct Owner {
+  std::string container_id;
+  std::string ifname;
 };
 
 class Store {
@@ -43,10 +50,15 @@ class Store {
   // The IPs held by (id, ifname): from the index when it is valid, else by a scan.
   std::vector<cni::IpAddr> find(const std::string& id, const std::string& ifname, bool scan_if_unindexed = true);
   // Releases every lease of (id, ifname); falls back to leases holding only `id` (the
-  // pre-ifname format). Returns how many were released.
-  size_t release(const std::string& id, const std::string& ifname);
+  // pre-ifname format). Returns how many were released. When it had to scan the directory,
+  // the torn leases it saw (which name nobody) go to `torn_seen`.
+  size_t release(const std::string& id, const std::string& ifname, std::vector<cni::IpAddr>* torn_seen = nullptr);
   // Every lease in the directory.
   std::vector<Lease> scan() const;
+  // Rewrites a lease file in place for its owner (repairs a torn one).
+  void rewrite_lease(const cni::IpAddr& ip, const std::string& id, const std::string& ifname);
+  // Who the index says holds each IP (only IPs some index entry names).
+  std::vector<std::pair<cni::IpAddr, Owner>> index_owners() const;
   void write_index(const std::string& id, const std::string& ifname, const std::vector<cni::IpAddr>& ips);
   void drop_index(const std::string& id, const std::string& ifname);
 
@@ -55,7 +67,10 @@ class Store {
 
  private:
   std::string lease_path(const cni::IpAddr& ip) const { return lease_dir_ + "/" + ip.str(); }
+  // The IPs an index file lists; nullopt when it is missing or unreadable.
+  static std::optional<std::vector<cni::IpAddr>> read_index(const std::string& path);
   std::optional<std::string> index_path(const std::string& id, const std::string& ifname) const;
+  // nullopt when there is no lease file; a torn Lease when it is empty or unreadable.
   std::optional<Lease> read_lease(const cni::IpAddr& ip) const;
 
   std::string data_dir_;
