@@ -151,6 +151,7 @@ void cmd_gc(const CmdArgs& args) {
       store.drop_index(id, ifname);
     }
   }
+  store.prune_index();
   if (!unowned.empty()) report_torn(store, "GC kept leases it cannot attribute", unowned);
 }
 

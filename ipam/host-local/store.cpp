@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <cerrno>
 
 #include "cni/error.hpp"
@@ -161,6 +162,24 @@ void Store::drop_index(const std::string& id, const std::string& ifname) {
   if (auto path = index_path(id, ifname)) ::unlink(path->c_str());
 }
 
+bool Store::indexed_lease_holds(const IpAddr& ip, const std::string& id, const std::string& ifname) const {
+  auto l = read_lease(ip);  // verify: the reference may have released and reused it
+  // A torn lease that the attachment's index names is its own: the index is written after
+  // the lease, by the same ADD.
+  return l && (l->torn() || (l->container_id == id && l->ifname == ifname));
+}
+
+void Store::prune_index() {
+  std::map<std::string, std::vector<IpAddr>> entries;  // index file name -> IPs
+  for (const auto& [ip, owner] : index_owners()) entries[owner.container_id + "@" + owner.ifname].push_back(ip);
+  for (const auto& [name, ips] : entries) {
+    const auto at = name.find('@');
+    const std::string id = name.substr(0, at), ifname = name.substr(at + 1);
+    if (std::none_of(ips.begin(), ips.end(), [&](const IpAddr& ip) { return indexed_lease_holds(ip, id, ifname); }))
+      drop_index(id, ifname);
+  }
+}
+
 std::vector<IpAddr> Store::find(const std::string& id, const std::string& ifname, bool scan_if_unindexed) {
   const std::string want_id = trim(id);
   std::vector<IpAddr> found;
@@ -168,11 +187,8 @@ std::vector<IpAddr> Store::find(const std::string& id, const std::string& ifname
   if (auto path = index_path(id, ifname)) {
     if (auto ips = read_index(*path)) {
       indexed = true;
-      for (const auto& ip : *ips) {
-        auto l = read_lease(ip);  // verify: the reference may have released and reused it
-        // A torn lease that our index names is ours: the index is written after the lease.
-        if (l && (l->torn() || (l->container_id == want_id && l->ifname == ifname))) found.push_back(ip);
-      }
+      for (const auto& ip : *ips)
+        if (indexed_lease_holds(ip, want_id, ifname)) found.push_back(ip);
     }
   }
   if ((!indexed || found.empty()) && scan_if_unindexed) {

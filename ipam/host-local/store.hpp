@@ -59,6 +59,9 @@ class Store {
   void rewrite_lease(const cni::IpAddr& ip, const std::string& id, const std::string& ifname);
   // Who the index says holds each IP (only IPs some index entry names).
   std::vector<std::pair<cni::IpAddr, Owner>> index_owners() const;
+  // Drops index entries none of whose IPs their owner still holds (the reference released
+  // them: it does not know the index).
+  void prune_index();
   void write_index(const std::string& id, const std::string& ifname, const std::vector<cni::IpAddr>& ips);
   void drop_index(const std::string& id, const std::string& ifname);
 
@@ -67,6 +70,8 @@ class Store {
 
  private:
   std::string lease_path(const cni::IpAddr& ip) const { return lease_dir_ + "/" + ip.str(); }
+  // Whether the lease of `ip`, named by the index entry of (id, ifname), is still theirs.
+  bool indexed_lease_holds(const cni::IpAddr& ip, const std::string& id, const std::string& ifname) const;
   // The IPs an index file lists; nullopt when it is missing or unreadable.
   static std::optional<std::vector<cni::IpAddr>> read_index(const std::string& path);
   std::optional<std::string> index_path(const std::string& id, const std::string& ifname) const;

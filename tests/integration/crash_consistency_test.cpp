@@ -113,3 +113,38 @@ TEST_CASE("crash: bridge DEL killed at every syscall, then DEL again, leaves not
     REQUIRE(c.leftovers() == "");
   }
 }
+
+TEST_CASE("crash: DEL after an operator removed the bridge or the lease directory by hand", "[crash][bridge]") {
+  CrashLab c;
+  SECTION("bridge deleted: its ports fall off, DEL still removes the veth, rules and lease") {
+    REQUIRE(c.lab.add(c.ctr, c.conf, "h1").rc == 0);
+    c.lab.in_host("ip link del " + c.lab.br);
+    auto del = c.lab.del(c.ctr, c.conf, "h1");
+    INFO(del.out << del.err);
+    CHECK(del.rc == 0);
+    CHECK(c.leftovers() == "");
+  }
+  SECTION("lease directory deleted: DEL still removes the veth and rules") {
+    REQUIRE(c.lab.add(c.ctr, c.conf, "h2").rc == 0);
+    test::sh("rm -rf " + c.lab.data / "ipam");
+    auto del = c.lab.del(c.ctr, c.conf, "h2");
+    INFO(del.out << del.err);
+    CHECK(del.rc == 0);
+    CHECK(c.leftovers() == "");
+  }
+  SECTION("container netns deleted first") {
+    test::TestNetns gone("ck");
+    REQUIRE(c.lab.add(gone, c.conf, "h3").rc == 0);
+    const auto path = gone.path();
+    test::sh("ip netns del " + gone.name);
+    auto del = c.lab.call("DEL", "h3", path, c.conf);
+    INFO(del.out << del.err);
+    CHECK(del.rc == 0);
+    CHECK(c.leftovers() == "");
+  }
+  // Whatever was removed, the network works again afterwards.
+  auto again = c.lab.add(c.ctr, c.conf, "h4");
+  INFO(again.out << again.err);
+  CHECK(again.rc == 0);
+  CHECK(c.lab.del(c.ctr, c.conf, "h4").rc == 0);
+}
