@@ -136,7 +136,7 @@ struct Netlink::Impl {
   mnl_socket* sock = nullptr;
   uint32_t portid = 0;
   uint32_t seq = 0;
-  std::vector<char> rbuf = std::vector<char>(kBufSize);
+  detail::NetlinkBuffer rbuf{kBufSize};
 
   ~Impl() {
     if (sock) mnl_socket_close(sock);

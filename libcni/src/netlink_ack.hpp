@@ -1,7 +1,9 @@
 // Private to libcni: what the rtnetlink (netlink.cpp) and nftables (nft.cpp) transports
-// share: opening a libmnl socket that asks for extended ACKs, and reading their text.
+// share: opening a libmnl socket that asks for extended ACKs, reading their text, buffers.
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <string>
 
 struct nlmsghdr;
@@ -12,4 +14,19 @@ namespace cni::detail {
 // requested (best effort: older kernels lack them). Throws Error(kIoFailure) naming `what`.
 mnl_socket* open_netlink_socket(int protocol, const std::string& what);
 std::string netlink_ext_ack(const nlmsghdr* nlh);  // nlh: an NLMSG_ERROR message
+
+// A netlink message buffer, deliberately uninitialised: zeroing it would touch, and so fault
+// in, every page, and page faults are a large part of a short-lived plugin's cost (in VMs
+// most of all). libmnl initialises what it puts (headers, attributes, padding); the kernel
+// fills what it replies.
+class NetlinkBuffer {
+ public:
+  explicit NetlinkBuffer(size_t size) : data_(std::make_unique_for_overwrite<char[]>(size)), size_(size) {}
+  char* data() { return data_.get(); }
+  size_t size() const { return size_; }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t size_;
+};
 }

@@ -46,7 +46,7 @@ void dump(nlmsghdr* nlh, const std::function<void(const nlmsghdr*)>& on_msg, con
   for (int attempt = 0; attempt < 5; ++attempt) {
     Socket sock;
     if (mnl_socket_sendto(sock.s, nlh, nlh->nlmsg_len) < 0) throw io_error(what, errno);
-    std::vector<char> buf(65536);
+    detail::NetlinkBuffer buf(65536);
     std::vector<std::vector<char>> msgs;
     bool intr = false;
     for (bool done = false; !done;) {
@@ -169,7 +169,7 @@ Rule& Rule::comment(const std::string& text) {
 }
 
 struct Batch::Impl {
-  std::vector<char> buf = std::vector<char>(1 << 17);
+  detail::NetlinkBuffer buf{1 << 17};
   mnl_nlmsg_batch* batch = nullptr;
   uint32_t first_seq = 0;
   Impl() {
@@ -266,7 +266,7 @@ void Batch::commit(const std::string& what) {
   if (mnl_socket_sendto(sock.s, mnl_nlmsg_batch_head(impl_->batch), mnl_nlmsg_batch_size(impl_->batch)) < 0)
     throw io_error(what, errno);
   // One ACK per message; the first error aborts the whole transaction in the kernel.
-  std::vector<char> buf(65536);
+  detail::NetlinkBuffer buf(65536);
   int acked = 0;
   while (acked < count_) {
     ssize_t n = mnl_socket_recvfrom(sock.s, buf.data(), buf.size());
@@ -289,7 +289,7 @@ void Batch::commit(const std::string& what) {
 
 std::vector<ListedRule> list_rules(uint16_t family, const std::string& table, const std::string& chain) {
   std::vector<ListedRule> out;
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  detail::NetlinkBuffer buf(MNL_SOCKET_BUFFER_SIZE);
   auto* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETRULE, family, NLM_F_DUMP, next_seq());
   Rule filter(family, table, chain);
   nftnl_rule_nlmsg_build_payload(nlh, filter.get());
@@ -321,7 +321,7 @@ std::vector<ListedRule> list_rules(uint16_t family, const std::string& table, co
 
 std::vector<std::string> list_chains(uint16_t family, const std::string& table) {
   std::vector<std::string> out;
-  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  detail::NetlinkBuffer buf(MNL_SOCKET_BUFFER_SIZE);
   auto* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETCHAIN, family, NLM_F_DUMP, next_seq());
   dump(nlh, [&](const nlmsghdr* m) {
     auto* c = nftnl_chain_alloc();
