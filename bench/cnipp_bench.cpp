@@ -1,7 +1,8 @@
 // cnipp-bench: times CNI plugin binaries (ours against Debian's reference plugins) through
 // the CNI protocol, in throw-away network namespaces, and prints a table plus raw JSON.
-// Each exec is timed from fork to wait4 with CLOCK_MONOTONIC; wait4's rusage gives the
-// child's user+sys CPU and peak RSS. Nothing here passes or fails: it measures.
+// Each exec is timed from spawn to wait4 with CLOCK_MONOTONIC; wait4's rusage gives the
+// child's user+sys CPU; peak RSS comes from a pass through cnipp-rss-probe. Nothing here
+// passes or fails: it measures.
 #include <fcntl.h>
 #include <sched.h>
 #include <spawn.h>
@@ -33,7 +34,6 @@ namespace {
 
 struct Sample {
   double ms = 0, cpu_ms = 0;
-  long rss_kb = 0;
   int rc = 0;
   std::string out;
 };
@@ -85,7 +85,6 @@ Sample finish(pid_t pid, int out_fd, double t0) {
   wait4(pid, &status, 0, &ru);
   s.ms = now_ms() - t0;
   s.cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
-  s.rss_kb = ru.ru_maxrss;
   s.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
   return s;
 }
@@ -122,9 +121,9 @@ std::vector<std::string> cni_env(const std::string& cmd, const std::string& id, 
 
 struct Stats {
   double median = 0, p90 = 0, p99 = 0, max = 0, mean_cpu = 0;
-  // Peak RSS varies run to run with where ASLR puts the mappings (the kernel maps file pages
-  // around each fault in aligned blocks): the median of the runs' peaks is the figure, the
-  // max shows the spread.
+  // Peak RSS (bridge ADD only, from the probe pass) varies run to run with where ASLR puts
+  // the mappings (the kernel maps file pages around each fault in aligned blocks): the median
+  // of the runs' peaks is the figure, the max shows the spread.
   long median_rss = 0, max_rss = 0;
   size_t n = 0, failures = 0;
 };
@@ -132,7 +131,6 @@ struct Stats {
 Stats stats(const std::vector<Sample>& v) {
   Stats s;
   std::vector<double> t;
-  std::vector<long> rss;
   double cpu = 0;
   for (const auto& x : v) {
     if (x.rc != 0) {
@@ -141,13 +139,9 @@ Stats stats(const std::vector<Sample>& v) {
     }
     t.push_back(x.ms);
     cpu += x.cpu_ms;
-    rss.push_back(x.rss_kb);
   }
   s.n = t.size();
   if (t.empty()) return s;
-  std::sort(rss.begin(), rss.end());
-  s.median_rss = rss[rss.size() / 2];
-  s.max_rss = rss.back();
   std::sort(t.begin(), t.end());
   auto at = [&](double q) { return t[std::min(t.size() - 1, static_cast<size_t>(q * static_cast<double>(t.size())))]; };
   s.median = at(0.5);

@@ -124,7 +124,12 @@ void cmd_gc(const CmdArgs& args) {
       return a.container_id == id && (ifname.empty() || a.ifname == ifname);
     });
   };
-  auto owners = store.index_owners();
+  const auto index = store.index_entries();
+  auto indexed_owner = [&](const IpAddr& ip) -> const hostlocal::IndexEntry* {
+    for (const auto& e : index)
+      if (std::find(e.ips.begin(), e.ips.end(), ip) != e.ips.end()) return &e;
+    return nullptr;
+  };
   std::vector<IpAddr> unowned;
   for (const auto& l : store.scan()) {
     std::string id = l.container_id;
@@ -132,13 +137,13 @@ void cmd_gc(const CmdArgs& args) {
     if (l.torn()) {
       // Under the lock an empty lease is torn, not being written: every writer, the
       // reference included, holds the lock while it writes.
-      auto o = std::find_if(owners.begin(), owners.end(), [&](const auto& p) { return p.first == l.ip; });
-      if (o == owners.end()) {
+      const auto* owner = indexed_owner(l.ip);
+      if (!owner) {
         unowned.push_back(l.ip);
         continue;
       }
-      id = o->second.container_id;
-      ifname = o->second.ifname;
+      id = owner->container_id;
+      ifname = owner->ifname;
       if (is_valid(id, ifname)) {
         try {
           store.rewrite_lease(l.ip, id, ifname);

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <map>
 #include <cerrno>
 
 #include "cni/error.hpp"
@@ -170,13 +169,9 @@ bool Store::indexed_lease_holds(const IpAddr& ip, const std::string& id, const s
 }
 
 void Store::prune_index() {
-  std::map<std::string, std::vector<IpAddr>> entries;  // index file name -> IPs
-  for (const auto& [ip, owner] : index_owners()) entries[owner.container_id + "@" + owner.ifname].push_back(ip);
-  for (const auto& [name, ips] : entries) {
-    const auto at = name.find('@');
-    const std::string id = name.substr(0, at), ifname = name.substr(at + 1);
-    if (std::none_of(ips.begin(), ips.end(), [&](const IpAddr& ip) { return indexed_lease_holds(ip, id, ifname); }))
-      drop_index(id, ifname);
+  for (const auto& e : index_entries()) {
+    auto held = [&](const IpAddr& ip) { return indexed_lease_holds(ip, e.container_id, e.ifname); };
+    if (std::none_of(e.ips.begin(), e.ips.end(), held)) drop_index(e.container_id, e.ifname);
   }
 }
 
@@ -220,8 +215,8 @@ size_t Store::release(const std::string& id, const std::string& ifname, std::vec
   return ips.size();
 }
 
-std::vector<std::pair<IpAddr, Owner>> Store::index_owners() const {
-  std::vector<std::pair<IpAddr, Owner>> out;
+std::vector<IndexEntry> Store::index_entries() const {
+  std::vector<IndexEntry> out;
   DIR* d = ::opendir(index_dir_.c_str());
   if (!d) return out;
   while (struct dirent* e = ::readdir(d)) {
@@ -229,8 +224,8 @@ std::vector<std::pair<IpAddr, Owner>> Store::index_owners() const {
     std::string name = e->d_name;
     auto at = name.find('@');
     if (name[0] == '.' || at == std::string::npos) continue;
-    Owner owner{name.substr(0, at), name.substr(at + 1)};
-    for (const auto& ip : read_index(index_dir_ + "/" + name).value_or(std::vector<IpAddr>{})) out.emplace_back(ip, owner);
+    if (auto ips = read_index(index_dir_ + "/" + name))
+      out.push_back({name.substr(0, at), name.substr(at + 1), std::move(*ips)});
   }
   ::closedir(d);
   return out;

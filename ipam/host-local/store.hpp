@@ -24,10 +24,11 @@ struct Lease {
   bool torn() const { return container_id.empty(); }
 };
 
-// One attachment as the index names it.
-struct Owner {
+// One entry of the attachment index: who, and the IPs its ADD reserved.
+struct IndexEntry {
   std::string container_id;
   std::string ifname;
+  std::vector<cni::IpAddr> ips;
 };
 
 class Store {
@@ -57,8 +58,8 @@ class Store {
   std::vector<Lease> scan() const;
   // Rewrites a lease file in place for its owner (repairs a torn one).
   void rewrite_lease(const cni::IpAddr& ip, const std::string& id, const std::string& ifname);
-  // Who the index says holds each IP (only IPs some index entry names).
-  std::vector<std::pair<cni::IpAddr, Owner>> index_owners() const;
+  // Every entry of the attachment index (unreadable entries left out).
+  std::vector<IndexEntry> index_entries() const;
   // Drops index entries none of whose IPs their owner still holds (the reference released
   // them: it does not know the index).
   void prune_index();
