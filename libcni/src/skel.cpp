@@ -53,7 +53,9 @@ std::string versions_list() {
 void check_not_own_netns(const Env& env) {
   if (env.netns.empty() || env.netns_override) return;
   struct stat target, self;
-  if (stat(env.netns.c_str(), &target) != 0 || stat("/proc/self/ns/net", &self) != 0) return;
+  // The calling thread's namespace, not the process's: an in-process delegate can run on a
+  // worker thread while the main thread is inside the container (bridge's DEL does).
+  if (stat(env.netns.c_str(), &target) != 0 || stat("/proc/thread-self/ns/net", &self) != 0) return;
   if (target.st_dev == self.st_dev && target.st_ino == self.st_ino)
     throw Error(kInvalidNetns, "netns \"" + env.netns + "\" is the plugin's own network namespace",
                 "refusing to configure the host network; set CNI_NETNS_OVERRIDE=1 if this is intended");
@@ -107,25 +109,12 @@ std::string to_text(const Json& j) {
 }
 }  // namespace
 
-void print_error(const Error& e, const std::string& cni_version) {
-  write_stdout(to_text(e.to_json(cni_version)));
-}
-
-int plugin_main(const PluginInfo& info, const Callbacks& cb) {
-  Env env = Env::from_environ();
-  if (env.command.empty()) {
-    // stdio, not iostream: <iostream>'s static initialiser would run on every plugin start.
-    std::fprintf(stderr, "CNI %s plugin %s (cnipp)\nCNI protocol versions supported: %s\n", info.name.c_str(),
-                 CNIPP_VERSION, versions_list().c_str());
-    if (!info.description.empty()) std::fprintf(stderr, "%s\n", info.description.c_str());
-    return 0;
-  }
+int run_command(const Callbacks& cb, const Env& env, std::string stdin_data, std::string& out) {
   std::string version_for_errors;
   try {
     check_required_env(env);
-    std::string stdin_data = read_stdin();
     if (env.command == "VERSION") {
-      write_stdout(version_reply(stdin_data));
+      out = version_reply(stdin_data);
       return 0;
     }
     CmdArgs args{env, std::move(stdin_data), {}};
@@ -146,7 +135,7 @@ int plugin_main(const PluginInfo& info, const Callbacks& cb) {
 
     if (cmd == "ADD") {
       Result r = cb.add(args);
-      write_stdout(to_text(r.to_json(args.conf.cni_version)));
+      out = to_text(r.to_json(args.conf.cni_version));
     } else if (cmd == "DEL") {
       cb.del(args);
     } else if (cmd == "CHECK") {
@@ -163,13 +152,37 @@ int plugin_main(const PluginInfo& info, const Callbacks& cb) {
     }
     return 0;
   } catch (const Error& e) {
-    print_error(e, version_for_errors);
+    out = to_text(e.to_json(version_for_errors));
   } catch (const std::bad_alloc&) {
-    print_error(Error(kInternal, "out of memory"), version_for_errors);
+    out = to_text(Error(kInternal, "out of memory").to_json(version_for_errors));
   } catch (const std::exception& e) {
-    print_error(Error(kInternal, e.what()), version_for_errors);
+    out = to_text(Error(kInternal, e.what()).to_json(version_for_errors));
   }
   return 1;
+}
+
+int plugin_main(const PluginInfo& info, const Callbacks& cb) {
+  Env env = Env::from_environ();
+  if (env.command.empty()) {
+    // stdio, not iostream: <iostream>'s static initialiser would run on every plugin start.
+    std::fprintf(stderr, "CNI %s plugin %s (cnipp)\nCNI protocol versions supported: %s\n", info.name.c_str(),
+                 CNIPP_VERSION, versions_list().c_str());
+    if (!info.description.empty()) std::fprintf(stderr, "%s\n", info.description.c_str());
+    return 0;
+  }
+  std::string stdin_data, out;
+  int rc = 0;
+  try {
+    // The environment is checked before stdin is read, as the reference skeleton does.
+    check_required_env(env);
+    stdin_data = read_stdin();
+  } catch (const Error& e) {
+    out = to_text(e.to_json(""));
+    rc = 1;
+  }
+  if (rc == 0) rc = run_command(cb, env, std::move(stdin_data), out);
+  write_stdout(out);
+  return rc;
 }
 
 }  // namespace cni

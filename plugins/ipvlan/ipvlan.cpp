@@ -12,6 +12,7 @@
 #include "cni/netns.hpp"
 #include "cni/skel.hpp"
 #include "config.hpp"
+#include "host_local.hpp"
 
 namespace ipvlan {
 namespace {
@@ -161,6 +162,7 @@ void forward(const char* verb, const cni::CmdArgs& args) {
 }  // namespace ipvlan
 
 int main() {
+  cni::register_builtin("host-local", hostlocal::callbacks());  // see bridge's main
   return cni::plugin_main(
       {"ipvlan", "gives containers an ipvlan link over a host interface"},
       {ipvlan::cmd_add, ipvlan::cmd_del, ipvlan::cmd_check,

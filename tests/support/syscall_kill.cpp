@@ -119,6 +119,8 @@ KilledRun run_killed_at(const std::string& binary, const Env& env, const std::st
         unsigned long child = 0;
         ptrace(PTRACE_GETEVENTMSG, t, nullptr, &child);
         live.insert(static_cast<pid_t>(child));
+      } else if (event == PTRACE_EVENT_EXEC) {
+        ++r.programs;
       }
     } else if (sig == SIGSTOP && !started.count(t)) {
       started.insert(t);  // the stop every auto-attached child starts with

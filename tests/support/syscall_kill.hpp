@@ -14,6 +14,7 @@ struct KilledRun {
   long syscalls = 0;    // syscall entries seen, across every traced process
   bool killed = false;  // false: it finished before reaching kill_at
   int rc = -1;          // exit code of the plugin when it was not killed
+  int programs = 0;     // execve()s that succeeded: the plugin's own, then those it ran
   std::string out;
   std::string err;
 };

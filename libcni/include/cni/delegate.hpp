@@ -7,6 +7,7 @@
 
 #include "cni/env.hpp"
 #include "cni/result.hpp"
+#include "cni/skel.hpp"
 
 namespace cni {
 
@@ -15,5 +16,12 @@ namespace cni {
 Result delegate_add(const std::string& type, std::string_view stdin_data, const Env& env);
 // DEL, CHECK, STATUS, GC: success or the delegate's error, unchanged.
 void delegate_run(const std::string& command, const std::string& type, std::string_view stdin_data, const Env& env);
+
+// In-process delegation. A plugin that links an IPAM plugin's code registers it under its
+// type. When CNI_PATH resolves that type to a binary of this very build (same ident line,
+// cni/ident.hpp), the command runs through the skeleton in this process: same validation,
+// same output, same errors, one exec fewer. Any other binary of that name (the reference's,
+// another cnipp version, a wrapper script) is exec'd as usual.
+void register_builtin(const std::string& type, Callbacks callbacks);
 
 }  // namespace cni

@@ -43,7 +43,10 @@ struct Callbacks {
 // Runs the plugin; returns the process exit code.
 int plugin_main(const PluginInfo& info, const Callbacks& cb);
 
-// Prints an error as the spec's JSON on stdout (used by the skeleton and by tools).
-void print_error(const class Error& e, const std::string& cni_version);
+// One command through the skeleton, without the process around it: validates `env` and
+// `stdin_data` exactly as plugin_main does, dispatches, and leaves in `out` what the plugin
+// would print (the result or the error JSON). Returns the exit code plugin_main would.
+// In-process delegation (delegate.hpp) runs a built-in IPAM plugin through this.
+int run_command(const Callbacks& cb, const Env& env, std::string stdin_data, std::string& out);
 
 }  // namespace cni
