@@ -9,7 +9,7 @@ packages=(
   iproute2 nftables iptables procps iputils-ping
   containernetworking-plugins golang-github-appc-cni-dev
   user-mode-linux kmod
-  hyperfine
+  hyperfine lld
 )
 
 missing=()
