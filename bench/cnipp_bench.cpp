@@ -367,15 +367,16 @@ std::pair<Stats, Stats> bench_ipvlan(const Side& side, int reps, const std::stri
 }  // namespace
 
 int main(int argc, char** argv) {
-  // cnipp-bench <our bin dir> <reference dir> <reps> <json out> [ipvlan-only]
+  // cnipp-bench <our bin dir> <reference dir> <reps> <json out> [ipvlan|bridge]: one group only
   if (argc < 5) {
-    std::fprintf(stderr, "usage: cnipp-bench OUR_BIN_DIR REFERENCE_DIR REPS JSON_OUT [ipvlan]\n");
+    std::fprintf(stderr, "usage: cnipp-bench OUR_BIN_DIR REFERENCE_DIR REPS JSON_OUT [ipvlan|bridge]\n");
     return 2;
   }
   Side ours{"cnipp", argv[1]}, ref{"reference", argv[2]};
   int reps = std::atoi(argv[3]);
   std::string json_out = argv[4];
   bool ipvlan_only = argc > 5 && std::string(argv[5]) == "ipvlan";
+  bool bridge_only = argc > 5 && std::string(argv[5]) == "bridge";
   auto data = fs::temp_directory_path() / ("cnipp-bench-" + std::to_string(getpid()));
   fs::create_directories(data / "ours");
   fs::create_directories(data / "ref");
@@ -410,38 +411,40 @@ int main(int argc, char** argv) {
                 floor_add.median, floor_del.median);
     g_out["kernel_floor"] = {{"add", to_json(floor_add)}, {"del", to_json(floor_del)}};
 
-    header("host-local alone");
-    auto o0 = bench_host_local(ours, reps, 0, data / "ours");
-    auto r0 = bench_host_local(ref, reps, 0, data / "ref");
-    row("host-local ADD+DEL pair", o0.second, r0.second);
-    row("host-local ADD, 0 leases", o0.first, r0.first);
-    for (int n : {1000, 5000}) {
-      auto o = bench_host_local(ours, reps, n, data / "ours");
-      auto r = bench_host_local(ref, reps, n, data / "ref");
-      char t[96];
-      std::snprintf(t, sizeof t, "ours %.2fx of empty%s", o.first.median / o0.first.median,
-                    n == 5000 ? (o.first.median <= 1.5 * o0.first.median ? " (target <=1.5x: met)" : " (target <=1.5x: missed)")
-                              : "");
-      row("host-local ADD, " + std::to_string(n) + " leases", o.first, r.first, t);
-    }
+    if (!bridge_only) {
+      header("host-local alone");
+      auto o0 = bench_host_local(ours, reps, 0, data / "ours");
+      auto r0 = bench_host_local(ref, reps, 0, data / "ref");
+      row("host-local ADD+DEL pair", o0.second, r0.second);
+      row("host-local ADD, 0 leases", o0.first, r0.first);
+      for (int n : {1000, 5000}) {
+        auto o = bench_host_local(ours, reps, n, data / "ours");
+        auto r = bench_host_local(ref, reps, n, data / "ref");
+        char t[96];
+        std::snprintf(t, sizeof t, "ours %.2fx of empty%s", o.first.median / o0.first.median,
+                      n == 5000 ? (o.first.median <= 1.5 * o0.first.median ? " (target <=1.5x: met)" : " (target <=1.5x: missed)")
+                                : "");
+        row("host-local ADD, " + std::to_string(n) + " leases", o.first, r.first, t);
+      }
 
-    for (int n : {16, 64}) {
-      auto o = bench_concurrent(ours, n, data / "ours", n == 16 ? 0 : 1);
-      auto r = bench_concurrent(ref, n, data / "ref", n == 16 ? 2 : 3);
-      std::printf("\nconcurrency: %d bridge ADDs at once, then %d DELs\n", n, n);
-      std::printf("  ours: ADD wall %.1f ms (p50 %.1f, p99 %.1f), DEL wall %.1f ms, unique IPs: %s, clean: %s, failures %zu\n",
-                  o.add_wall, o.add.median, o.add.p99, o.del_wall, o.unique ? "yes" : "NO", o.clean ? "yes" : "NO",
-                  o.add.failures + o.del.failures);
-      std::printf("  ref:  ADD wall %.1f ms (p50 %.1f, p99 %.1f), DEL wall %.1f ms, unique IPs: %s, clean: %s, failures %zu\n",
-                  r.add_wall, r.add.median, r.add.p99, r.del_wall, r.unique ? "yes" : "NO", r.clean ? "yes" : "NO",
-                  r.add.failures + r.del.failures);
-      if (n == 64)
-        std::printf("  target 64 ADDs <= 1/5 of ref wall: %s\n", o.add_wall * 5 <= r.add_wall ? "met" : "missed");
-      g_out["concurrency"].push_back({{"n", n},
-                                      {"ours", {{"add_wall_ms", o.add_wall}, {"del_wall_ms", o.del_wall}, {"add", to_json(o.add)},
-                                                {"unique", o.unique}, {"clean", o.clean}}},
-                                      {"reference", {{"add_wall_ms", r.add_wall}, {"del_wall_ms", r.del_wall},
-                                                     {"add", to_json(r.add)}, {"unique", r.unique}, {"clean", r.clean}}}});
+      for (int n : {16, 64}) {
+        auto o = bench_concurrent(ours, n, data / "ours", n == 16 ? 0 : 1);
+        auto r = bench_concurrent(ref, n, data / "ref", n == 16 ? 2 : 3);
+        std::printf("\nconcurrency: %d bridge ADDs at once, then %d DELs\n", n, n);
+        std::printf("  ours: ADD wall %.1f ms (p50 %.1f, p99 %.1f), DEL wall %.1f ms, unique IPs: %s, clean: %s, failures %zu\n",
+                    o.add_wall, o.add.median, o.add.p99, o.del_wall, o.unique ? "yes" : "NO", o.clean ? "yes" : "NO",
+                    o.add.failures + o.del.failures);
+        std::printf("  ref:  ADD wall %.1f ms (p50 %.1f, p99 %.1f), DEL wall %.1f ms, unique IPs: %s, clean: %s, failures %zu\n",
+                    r.add_wall, r.add.median, r.add.p99, r.del_wall, r.unique ? "yes" : "NO", r.clean ? "yes" : "NO",
+                    r.add.failures + r.del.failures);
+        if (n == 64)
+          std::printf("  target 64 ADDs <= 1/5 of ref wall: %s\n", o.add_wall * 5 <= r.add_wall ? "met" : "missed");
+        g_out["concurrency"].push_back({{"n", n},
+                                        {"ours", {{"add_wall_ms", o.add_wall}, {"del_wall_ms", o.del_wall}, {"add", to_json(o.add)},
+                                                  {"unique", o.unique}, {"clean", o.clean}}},
+                                        {"reference", {{"add_wall_ms", r.add_wall}, {"del_wall_ms", r.del_wall},
+                                                       {"add", to_json(r.add)}, {"unique", r.unique}, {"clean", r.clean}}}});
+      }
     }
   }
   fs::remove_all(data);
