@@ -122,9 +122,19 @@ ExecResult exec_binary(const std::string& path, const std::vector<std::string>& 
     posix_spawn_file_actions_adddup2(&fa, in.fd[0], 0);
     posix_spawn_file_actions_adddup2(&fa, out.fd[1], 1);
     if (err) posix_spawn_file_actions_adddup2(&fa, err->fd[1], 2);
+    // We ignore SIGPIPE (above), and an ignored signal stays ignored across exec: give the
+    // plugin the default, as a runtime starting it would.
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
     pid_t pid = -1;
-    int rc = posix_spawn(&pid, path.c_str(), &fa, nullptr, argv.data(), envp.data());
+    int rc = posix_spawn(&pid, path.c_str(), &fa, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
     if (rc == ETXTBSY && attempt < 10) {
       // The binary is being replaced (an upgrade in progress); libcni retries too (cni#763).
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
