@@ -179,6 +179,9 @@ int plugin_main(const PluginInfo& info, const Callbacks& cb) {
   } catch (const Error& e) {
     out = to_text(e.to_json(""));
     rc = 1;
+  } catch (const std::exception& e) {  // bad_alloc while reading a huge stdin
+    out = to_text(Error(kInternal, e.what()).to_json(""));
+    rc = 1;
   }
   if (rc == 0) rc = run_command(cb, env, std::move(stdin_data), out);
   write_stdout(out);
