@@ -1,14 +1,14 @@
 # Writes OUT: a header defining CNIPP_SOURCE_HASH, a digest of every C++ source a plugin
-# binary is built from. Two cnipp binaries with the same digest run the same code, which is
-# what in-process IPAM delegation relies on (libcni/include/cni/ident.hpp).
-file(GLOB_RECURSE files RELATIVE ${ROOT}
-  ${ROOT}/libcni/*.cpp ${ROOT}/libcni/*.hpp ${ROOT}/ipam/*.cpp ${ROOT}/ipam/*.hpp
-  ${ROOT}/plugins/*.cpp ${ROOT}/plugins/*.hpp)
+# binary is built from (the list in LIST, written by libcni/CMakeLists.txt). Two cnipp
+# binaries with the same digest run the same code, which is what in-process IPAM delegation
+# relies on (libcni/include/cni/ident.hpp).
+file(READ ${LIST} files)
 list(SORT files)
 set(all "")
 foreach(f ${files})
-  file(SHA256 ${ROOT}/${f} h)
-  string(APPEND all "${f} ${h}\n")
+  file(SHA256 ${f} h)
+  file(RELATIVE_PATH rel ${ROOT} ${f})
+  string(APPEND all "${rel} ${h}\n")
 endforeach()
 string(SHA256 digest "${all}")
 string(SUBSTRING ${digest} 0 16 digest)

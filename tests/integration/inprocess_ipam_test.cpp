@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include <catch2/catch.hpp>
 
@@ -29,16 +28,10 @@ struct IpamDir {
     auto target = dir / "host-local";
     if (kind == "script") {
       test::write_file(target, "#!/bin/sh\n: >" + ran_marker() + "\nexec " + test::ours("host-local") + "\n");
+    } else if (kind == "other build") {
+      test::copy_as_other_build("host-local", target);
     } else {
       std::filesystem::copy_file(kind == "reference" ? test::reference("host-local") : test::ours("host-local"), target);
-      if (kind == "other build") {
-        std::fstream f(target, std::ios::in | std::ios::out | std::ios::binary);
-        std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-        auto at = bytes.find("cnipp host-local ");
-        REQUIRE(at != std::string::npos);
-        f.seekp(static_cast<std::streamoff>(at + 6));
-        f.put('H');  // "cnipp Host-local ...": no longer this build's host-local
-      }
     }
     ::chmod(target.c_str(), 0755);
   }

@@ -210,4 +210,13 @@ void write_file(const std::string& path, const std::string& content) {
   f << content;
 }
 
+void copy_as_other_build(const std::string& name, const std::string& dst) {
+  auto bytes = read_file(ours(name));
+  auto at = bytes.find("cnipp " + name + " ");
+  if (at == std::string::npos) throw std::runtime_error(name + " carries no ident line");
+  bytes[at + 6] ^= 0x20;  // "cnipp host-local" -> "cnipp Host-local"
+  write_file(dst, bytes);
+  ::chmod(dst.c_str(), 0755);
+}
+
 }  // namespace test

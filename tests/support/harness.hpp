@@ -69,4 +69,8 @@ std::vector<std::string> list_dir(const std::string& dir);
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
 
+// Writes to `dst` (mode 0755) a copy of our binary `name` whose ".cnipp.ident" line differs
+// by one byte: what another cnipp build's binary of that name looks like to us.
+void copy_as_other_build(const std::string& name, const std::string& dst);
+
 }  // namespace test

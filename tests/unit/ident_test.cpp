@@ -1,19 +1,9 @@
 // The build identity in every binary, and reading it back from files that are not ours,
 // not ELF, or damaged: in-process delegation must never mistake one of those for ours.
-#include <filesystem>
-#include <fstream>
-
 #include <catch2/catch.hpp>
 
 #include "cni/ident.hpp"
 #include "harness.hpp"
-
-namespace {
-std::string bytes_of(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-}  // namespace
 
 TEST_CASE("ident: every binary of this build carries its own line, the reference's none", "[ident]") {
   for (const char* b : {"bridge", "host-local", "ipvlan", "cnitool"}) {
@@ -30,7 +20,7 @@ TEST_CASE("ident: every binary of this build carries its own line, the reference
 
 TEST_CASE("ident: scripts, truncated and damaged ELF files have no ident", "[ident]") {
   test::TempDir dir;
-  const auto whole = bytes_of(test::ours("host-local"));
+  const auto whole = test::read_file(test::ours("host-local"));
   auto check_none = [&](const std::string& content) {
     test::write_file(dir / "f", content);
     CHECK_FALSE(cni::read_ident(dir / "f"));
@@ -48,9 +38,7 @@ TEST_CASE("ident: scripts, truncated and damaged ELF files have no ident", "[ide
   check_none(damaged);
 
   // One byte of the line changed: still a line, but not this build's host-local.
-  auto other = whole;
-  other[other.find("cnipp host-local ") + 6] = 'H';
-  test::write_file(dir / "other", other);
+  test::copy_as_other_build("host-local", dir / "other");
   auto id = cni::read_ident(dir / "other");
   REQUIRE(id);
   CHECK(*id != cni::ident_of("host-local"));
