@@ -60,8 +60,11 @@ bool create_exclusive(const std::string& path, std::string_view content, int mod
 // not followed. `durable` fsyncs the content before the rename.
 void write_file_atomic(const std::string& path, std::string_view content, int mode = 0600, bool durable = false);
 
-// Overwrites a file in place (O_TRUNC, O_NOFOLLOW): what the reference does for
-// last_reserved_ip, kept so the directory's entries do not churn.
+// Overwrites a file in place (O_NOFOLLOW), as the reference does for last_reserved_ip, so
+// the directory's entries do not churn: the new text is written over the old and a longer
+// old tail cut off. A crash between the two can leave old bytes after the new text (the
+// reference's O_TRUNC leaves an empty file instead): only for files whose readers treat
+// damage as "no hint" (last_reserved_ip) or whose old content is empty (a torn lease).
 void write_file_nofollow(const std::string& path, std::string_view content, int mode = 0600);
 
 // mkdir -p with `mode` for created levels.
