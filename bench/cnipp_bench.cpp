@@ -364,6 +364,47 @@ std::pair<Stats, Stats> bench_ipvlan(const Side& side, int reps, const std::stri
   return {stats(adds), stats(dels)};
 }
 
+// host-local alone: an ADD+DEL pair, and ADD with 0, 1,000 and 5,000 leases in the store.
+void host_local_rows(const Side& ours, const Side& ref, int reps, const fs::path& data) {
+  header("host-local alone");
+  auto o0 = bench_host_local(ours, reps, 0, data / "ours");
+  auto r0 = bench_host_local(ref, reps, 0, data / "ref");
+  row("host-local ADD+DEL pair", o0.second, r0.second);
+  row("host-local ADD, 0 leases", o0.first, r0.first);
+  for (int n : {1000, 5000}) {
+    auto o = bench_host_local(ours, reps, n, data / "ours");
+    auto r = bench_host_local(ref, reps, n, data / "ref");
+    char t[96];
+    std::snprintf(t, sizeof t, "ours %.2fx of empty%s", o.first.median / o0.first.median,
+                  n == 5000 ? (o.first.median <= 1.5 * o0.first.median ? " (target <=1.5x: met)" : " (target <=1.5x: missed)")
+                            : "");
+    row("host-local ADD, " + std::to_string(n) + " leases", o.first, r.first, t);
+  }
+}
+
+json conc_json(const Conc& c) {
+  return {{"add_wall_ms", c.add_wall}, {"del_wall_ms", c.del_wall}, {"add", to_json(c.add)}, {"unique", c.unique},
+          {"clean", c.clean}};
+}
+
+// 16 and 64 bridge ADDs started at once on one network, then as many DELs.
+void concurrency_rows(const Side& ours, const Side& ref, const fs::path& data) {
+  auto print = [](const char* who, const Conc& c) {
+    std::printf("  %-5s ADD wall %.1f ms (p50 %.1f, p99 %.1f), DEL wall %.1f ms, unique IPs: %s, clean: %s, failures %zu\n",
+                who, c.add_wall, c.add.median, c.add.p99, c.del_wall, c.unique ? "yes" : "NO", c.clean ? "yes" : "NO",
+                c.add.failures + c.del.failures);
+  };
+  for (int n : {16, 64}) {
+    auto o = bench_concurrent(ours, n, data / "ours", n == 16 ? 0 : 1);
+    auto r = bench_concurrent(ref, n, data / "ref", n == 16 ? 2 : 3);
+    std::printf("\nconcurrency: %d bridge ADDs at once, then %d DELs\n", n, n);
+    print("ours:", o);
+    print("ref:", r);
+    if (n == 64) std::printf("  target 64 ADDs <= 1/5 of ref wall: %s\n", o.add_wall * 5 <= r.add_wall ? "met" : "missed");
+    g_out["concurrency"].push_back({{"n", n}, {"ours", conc_json(o)}, {"reference", conc_json(r)}});
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -412,39 +453,8 @@ int main(int argc, char** argv) {
     g_out["kernel_floor"] = {{"add", to_json(floor_add)}, {"del", to_json(floor_del)}};
 
     if (!bridge_only) {
-      header("host-local alone");
-      auto o0 = bench_host_local(ours, reps, 0, data / "ours");
-      auto r0 = bench_host_local(ref, reps, 0, data / "ref");
-      row("host-local ADD+DEL pair", o0.second, r0.second);
-      row("host-local ADD, 0 leases", o0.first, r0.first);
-      for (int n : {1000, 5000}) {
-        auto o = bench_host_local(ours, reps, n, data / "ours");
-        auto r = bench_host_local(ref, reps, n, data / "ref");
-        char t[96];
-        std::snprintf(t, sizeof t, "ours %.2fx of empty%s", o.first.median / o0.first.median,
-                      n == 5000 ? (o.first.median <= 1.5 * o0.first.median ? " (target <=1.5x: met)" : " (target <=1.5x: missed)")
-                                : "");
-        row("host-local ADD, " + std::to_string(n) + " leases", o.first, r.first, t);
-      }
-
-      for (int n : {16, 64}) {
-        auto o = bench_concurrent(ours, n, data / "ours", n == 16 ? 0 : 1);
-        auto r = bench_concurrent(ref, n, data / "ref", n == 16 ? 2 : 3);
-        std::printf("\nconcurrency: %d bridge ADDs at once, then %d DELs\n", n, n);
-        std::printf("  ours: ADD wall %.1f ms (p50 %.1f, p99 %.1f), DEL wall %.1f ms, unique IPs: %s, clean: %s, failures %zu\n",
-                    o.add_wall, o.add.median, o.add.p99, o.del_wall, o.unique ? "yes" : "NO", o.clean ? "yes" : "NO",
-                    o.add.failures + o.del.failures);
-        std::printf("  ref:  ADD wall %.1f ms (p50 %.1f, p99 %.1f), DEL wall %.1f ms, unique IPs: %s, clean: %s, failures %zu\n",
-                    r.add_wall, r.add.median, r.add.p99, r.del_wall, r.unique ? "yes" : "NO", r.clean ? "yes" : "NO",
-                    r.add.failures + r.del.failures);
-        if (n == 64)
-          std::printf("  target 64 ADDs <= 1/5 of ref wall: %s\n", o.add_wall * 5 <= r.add_wall ? "met" : "missed");
-        g_out["concurrency"].push_back({{"n", n},
-                                        {"ours", {{"add_wall_ms", o.add_wall}, {"del_wall_ms", o.del_wall}, {"add", to_json(o.add)},
-                                                  {"unique", o.unique}, {"clean", o.clean}}},
-                                        {"reference", {{"add_wall_ms", r.add_wall}, {"del_wall_ms", r.del_wall},
-                                                       {"add", to_json(r.add)}, {"unique", r.unique}, {"clean", r.clean}}}});
-      }
+      host_local_rows(ours, ref, reps, data);
+      concurrency_rows(ours, ref, data);
     }
   }
   fs::remove_all(data);

@@ -49,7 +49,7 @@ std::optional<std::pair<IpAddr, const Range*>> RangeIter::next() {
 }
 
 Allocation allocate(Store& store, const RangeSet& set, int set_index, const std::string& id, const std::string& ifname,
-                    const std::optional<IpAddr>& requested) {
+                    const std::optional<IpAddr>& requested, const std::optional<IpAddr>& last_reserved) {
   if (requested) {
     const Range* r = set.range_for(*requested);
     if (!r) throw Error(cni::kInvalidNetworkConfig, "requested IP " + requested->str() + " is not in range set " + set.str());
@@ -59,7 +59,7 @@ Allocation allocate(Store& store, const RangeSet& set, int set_index, const std:
       throw Error(cni::kInternal, "requested IP address " + requested->str() + " is not available in range set " + set.str());
     return {{*requested, r->subnet.prefix}, r->gateway};
   }
-  RangeIter it(set, store.last_reserved(set_index));
+  RangeIter it(set, last_reserved);
   while (auto cand = it.next()) {
     if (store.reserve(cand->first, id, ifname, set_index))
       return {{cand->first, cand->second->subnet.prefix}, cand->second->gateway};

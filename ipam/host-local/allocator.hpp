@@ -30,8 +30,9 @@ struct Allocation {
 };
 
 // Allocates one IP of `set` (index `set_index`) to (id, ifname): `requested` when given,
-// else the next free one. Throws cni::Error naming the range set when nothing is free.
+// else the next free one after `last_reserved` (the set's last_reserved_ip, which the caller
+// has read already). Throws cni::Error naming the range set when nothing is free.
 Allocation allocate(Store& store, const RangeSet& set, int set_index, const std::string& id, const std::string& ifname,
-                    const std::optional<cni::IpAddr>& requested);
+                    const std::optional<cni::IpAddr>& requested, const std::optional<cni::IpAddr>& last_reserved);
 
 }  // namespace hostlocal

@@ -65,9 +65,11 @@ cni::Result cmd_add(const CmdArgs& args) {
                                             " has been allocated to " + args.env.container_id +
                                             ", duplicate allocation is not allowed");
       }
-      last_reserved_before.emplace_back(static_cast<int>(idx), store.last_reserved_raw(static_cast<int>(idx)));
+      auto raw = store.last_reserved_raw(static_cast<int>(idx));
+      last_reserved_before.emplace_back(static_cast<int>(idx), raw);
       try {
-        auto a = hostlocal::allocate(store, set, static_cast<int>(idx), args.env.container_id, args.env.ifname, want);
+        auto a = hostlocal::allocate(store, set, static_cast<int>(idx), args.env.container_id, args.env.ifname, want,
+                                     Store::parse_last_reserved(raw));
         reserved.push_back(a.address.ip);
         result.ips.push_back({a.address, a.gateway, std::nullopt});
       } catch (const Error& e) {

@@ -51,22 +51,25 @@ std::string Store::lease_content(const std::string& id, const std::string& ifnam
 
 bool Store::reserve(const IpAddr& ip, const std::string& id, const std::string& ifname, int set_index) {
   if (!cni::create_exclusive(lease_path(ip), lease_content(id, ifname), 0600)) return false;
-  cni::write_file_nofollow(lease_dir_ + "/" + kLastReservedPrefix + std::to_string(set_index), ip.str(), 0600);
+  cni::write_file_nofollow(last_reserved_path(set_index), ip.str(), 0600);
   return true;
 }
 
-std::optional<std::string> Store::last_reserved_raw(int set_index) const {
-  return cni::read_file_if_exists(lease_dir_ + "/" + kLastReservedPrefix + std::to_string(set_index), 4096);
+std::string Store::last_reserved_path(int set_index) const {
+  return lease_dir_ + "/" + kLastReservedPrefix + std::to_string(set_index);
 }
 
-std::optional<IpAddr> Store::last_reserved(int set_index) const {
-  auto raw = last_reserved_raw(set_index);
+std::optional<std::string> Store::last_reserved_raw(int set_index) const {
+  return cni::read_file_if_exists(last_reserved_path(set_index), 4096);
+}
+
+std::optional<IpAddr> Store::parse_last_reserved(const std::optional<std::string>& raw) {
   if (!raw) return std::nullopt;
   return IpAddr::parse(trim(*raw));
 }
 
 void Store::restore_last_reserved(int set_index, const std::optional<std::string>& raw) {
-  std::string path = lease_dir_ + "/" + kLastReservedPrefix + std::to_string(set_index);
+  const std::string path = last_reserved_path(set_index);
   if (raw) cni::write_file_nofollow(path, *raw, 0600);
   else ::unlink(path.c_str());
 }

@@ -42,9 +42,11 @@ class Store {
 
   // O_EXCL-creates the lease; false when the IP is taken. Records last_reserved_ip.<set>.
   bool reserve(const cni::IpAddr& ip, const std::string& id, const std::string& ifname, int set_index);
-  std::optional<cni::IpAddr> last_reserved(int set_index) const;
-  // Raw content of last_reserved_ip.<set> (nullopt when absent), to restore on rollback.
+  // Raw content of last_reserved_ip.<set> (nullopt when absent): ADD reads it once, parses it
+  // to continue round-robin and keeps it to restore on rollback.
   std::optional<std::string> last_reserved_raw(int set_index) const;
+  // The address in that content; nullopt when absent or unparsable (a hint, never an error).
+  static std::optional<cni::IpAddr> parse_last_reserved(const std::optional<std::string>& raw);
   void restore_last_reserved(int set_index, const std::optional<std::string>& raw);
   void remove_lease(const cni::IpAddr& ip);
 
@@ -71,6 +73,7 @@ class Store {
 
  private:
   std::string lease_path(const cni::IpAddr& ip) const { return lease_dir_ + "/" + ip.str(); }
+  std::string last_reserved_path(int set_index) const;
   // Whether the lease of `ip`, named by the index entry of (id, ifname), is still theirs.
   bool indexed_lease_holds(const cni::IpAddr& ip, const std::string& id, const std::string& ifname) const;
   // The IPs an index file lists; nullopt when it is missing or unreadable.

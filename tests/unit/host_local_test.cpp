@@ -123,7 +123,8 @@ TEST_CASE("host-local: allocation writes the reference's files and refuses when 
   auto c = config_of(R"({"type":"host-local","subnet":"10.1.0.0/30","dataDir":")" + dir.path + R"("})");
   hostlocal::Store store(c.data_dir, c.network);
   store.lock();
-  auto a = hostlocal::allocate(store, c.range_sets[0], 0, " cid ", "eth0", std::nullopt);
+  auto last = [&] { return hostlocal::Store::parse_last_reserved(store.last_reserved_raw(0)); };
+  auto a = hostlocal::allocate(store, c.range_sets[0], 0, " cid ", "eth0", std::nullopt, last());
   CHECK(a.address.str() == "10.1.0.2/30");
   CHECK(a.gateway.str() == "10.1.0.1");
   CHECK(test::read_file(dir / "net1/10.1.0.2") == "cid\r\neth0");
@@ -132,9 +133,9 @@ TEST_CASE("host-local: allocation writes the reference's files and refuses when 
   REQUIRE(stat((dir / "net1/10.1.0.2").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   // /30 has only .2 after the gateway: the next one is exhausted.
-  CHECK_THROWS_WITH(hostlocal::allocate(store, c.range_sets[0], 0, "other", "eth0", std::nullopt),
+  CHECK_THROWS_WITH(hostlocal::allocate(store, c.range_sets[0], 0, "other", "eth0", std::nullopt, last()),
                     Catch::Contains("no IP addresses available in range set: 10.1.0.1-10.1.0.2"));
-  CHECK_THROWS_WITH(hostlocal::allocate(store, c.range_sets[0], 0, "other", "eth0", cni::IpAddr::parse("10.1.0.1")),
+  CHECK_THROWS_WITH(hostlocal::allocate(store, c.range_sets[0], 0, "other", "eth0", cni::IpAddr::parse("10.1.0.1"), last()),
                     Catch::Contains("gateway"));
 }
 
