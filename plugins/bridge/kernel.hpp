@@ -1,5 +1,5 @@
 // The kernel operations the bridge policy needs, phrased in the bridge's terms. Implemented
-// on libcni's Netlink/Netns/sysctl (kernel.cpp); the policy in bridge.cpp never sees a
+// on libcni's Netlink/Netns/sysctl (kernel.cpp); the policy in plugin.cpp never sees a
 // netlink message.
 #pragma once
 

@@ -7,12 +7,11 @@
 #include <utility>
 #include <vector>
 
+#include "bridge.hpp"
 #include "cni/delegate.hpp"
 #include "cni/error.hpp"
-#include "cni/skel.hpp"
 #include "config.hpp"
 #include "kernel.hpp"
-#include "host_local.hpp"
 
 namespace bridge {
 namespace {
@@ -259,12 +258,7 @@ void cmd_gc(const cni::CmdArgs& args) {
 }
 
 }  // namespace
-}  // namespace bridge
 
-int main() {
-  // host-local, the IPAM almost every bridge network uses, runs in this process when
-  // CNI_PATH's host-local is this build's: one exec fewer per ADD and DEL.
-  cni::register_builtin("host-local", hostlocal::callbacks());
-  return cni::plugin_main({"bridge", "attaches containers to a Linux bridge through veth pairs"},
-                          {bridge::cmd_add, bridge::cmd_del, bridge::cmd_check, bridge::cmd_status, bridge::cmd_gc});
-}
+cni::Callbacks callbacks() { return {cmd_add, cmd_del, cmd_check, cmd_status, cmd_gc}; }
+
+}  // namespace bridge
