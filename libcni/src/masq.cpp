@@ -17,22 +17,7 @@ namespace {
 constexpr const char* kTable = "cni_plugins_masquerade";
 constexpr const char* kChecks = "masq_checks";
 constexpr const char* kPostrouting = "postrouting";
-constexpr size_t kCommentMax = 128;  // knftables.CommentLengthMax: the reference's truncation
 constexpr int32_t kSrcnatPriority = 100;
-
-std::string without_quotes(std::string s) {
-  s.erase(std::remove(s.begin(), s.end(), '"'), s.end());
-  return s;
-}
-
-std::string comment_for(const Attachment& a) {
-  auto c = masq_rule_prefix(a) + ", net: " + without_quotes(a.network) + ", if: " + without_quotes(a.ifname) +
-           ", id: " + without_quotes(a.container_id);
-  if (c.size() > kCommentMax) c.resize(kCommentMax);
-  return c;
-}
-
-std::string network_prefix(const std::string& network) { return sha512_hex(network).substr(0, 16); }
 
 nft::Rule multicast_return(bool v6) {
   nft::Rule r(NFPROTO_INET, kTable, kPostrouting);
@@ -58,22 +43,19 @@ nft::Rule masq_rule(const Attachment& a, const Cidr& ip) {
       .match_payload(NFT_PAYLOAD_NETWORK_HEADER, saddr, ip.ip.data(), len)
       .match_payload(NFT_PAYLOAD_NETWORK_HEADER, daddr, net.data(), len, /*equal=*/false, mask.data())
       .masquerade()
-      .comment(comment_for(a));
+      .comment(attachment_comment(a));
   return r;
 }
 
-std::vector<nft::ListedRule> rules_with_prefix(const std::string& prefix) {
+std::vector<nft::ListedRule> rules_of(const Attachment& a) {
+  const auto tag = attachment_tag(a);
   std::vector<nft::ListedRule> out;
   for (auto& r : nft::list_rules(NFPROTO_INET, kTable, kChecks))
-    if (r.comment.rfind(prefix, 0) == 0) out.push_back(r);
+    if (comment_has_tag(r.comment, tag)) out.push_back(r);
   return out;
 }
 
 }  // namespace
-
-std::string masq_rule_prefix(const Attachment& a) {
-  return network_prefix(a.network) + "-" + sha512_hex(a.ifname + ":" + a.container_id).substr(0, 16);
-}
 
 std::string masq_iptables_chain(const Attachment& a) {
   return "CNI-" + sha512_hex(a.network + a.container_id).substr(0, 24);
@@ -115,7 +97,7 @@ void masq_add(MasqBackend backend, const Attachment& a, const std::vector<Cidr>&
 }
 
 void masq_del(const Attachment& a) {
-  auto rules = rules_with_prefix(masq_rule_prefix(a));
+  auto rules = rules_of(a);
   if (!rules.empty()) {
     nft::Batch b;
     for (const auto& r : rules) b.delete_rule(NFPROTO_INET, kTable, kChecks, r.handle);
@@ -126,15 +108,16 @@ void masq_del(const Attachment& a) {
 
 bool masq_present(MasqBackend backend, const Attachment& a, const std::vector<Cidr>& ips) {
   if (backend == MasqBackend::iptables) return iptables_masq_present(a, ips);
-  return rules_with_prefix(masq_rule_prefix(a)).size() >= ips.size();
+  return rules_of(a).size() >= ips.size();
 }
 
 void masq_gc(const std::string& network, const std::vector<Attachment>& keep) {
   std::vector<std::string> valid;
-  for (const auto& a : keep) valid.push_back(comment_for(a));
+  for (const auto& a : keep) valid.push_back(attachment_comment(a));
+  const auto net = network_tag(network) + "-";
   nft::Batch b;
-  for (const auto& r : rules_with_prefix(network_prefix(network) + "-"))
-    if (std::find(valid.begin(), valid.end(), r.comment) == valid.end())
+  for (const auto& r : nft::list_rules(NFPROTO_INET, kTable, kChecks))
+    if (r.comment.starts_with(net) && std::find(valid.begin(), valid.end(), r.comment) == valid.end())
       b.delete_rule(NFPROTO_INET, kTable, kChecks, r.handle);
   b.commit("failed to collect stale nftables masquerade rules");
 }

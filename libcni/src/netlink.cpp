@@ -716,4 +716,26 @@ std::vector<RouteEntry> Netlink::routes(int family, int table) {
   return out;
 }
 
+// The kernel's own route lookup (`ip route get`), not a walk of the table: policy rules,
+// metrics and longest-prefix match are the kernel's business.
+std::optional<int> Netlink::route_oif(const IpAddr& dst) {
+  Request r(RTM_GETROUTE, 0);
+  auto* rtm = r.extra<rtmsg>();
+  rtm->rtm_family = static_cast<uint8_t>(dst.af());
+  rtm->rtm_dst_len = static_cast<uint8_t>(dst.bits());
+  put_addr(r, RTA_DST, dst);
+  std::optional<int> oif;
+  std::string ack;
+  int e = impl_->transact(r.nlh, [&](const nlmsghdr* m) {
+    if (m->nlmsg_type != RTM_NEWROUTE) return;
+    mnl_attr_parse(m, sizeof(rtmsg), [](const nlattr* a, void* d) -> int {
+      if (mnl_attr_get_type(a) == RTA_OIF) *static_cast<std::optional<int>*>(d) = static_cast<int>(mnl_attr_get_u32(a));
+      return MNL_CB_OK;
+    }, &oif);
+  }, &ack);
+  if (e == ENETUNREACH || e == EHOSTUNREACH || e == ENETDOWN) return std::nullopt;
+  if (e != 0) throw Error(kInternal, "failed to look up the route to " + dst.str() + ": " + errno_text(e), ack);
+  return oif;
+}
+
 }  // namespace cni

@@ -1,5 +1,7 @@
 #include "cni/nft.hpp"
 
+// glibc's <netinet/in.h> first: it tells the kernel headers below not to define its types again.
+#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
@@ -10,6 +12,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 
 #include <cerrno>
@@ -17,6 +21,7 @@
 #include <functional>
 
 #include "cni/error.hpp"
+#include "cni/ip.hpp"
 #include "netlink_ack.hpp"
 
 namespace cni::nft {
@@ -81,7 +86,8 @@ void dump(nlmsghdr* nlh, const std::function<void(const nlmsghdr*)>& on_msg, con
 
 }  // namespace
 
-Rule::Rule(uint16_t family, const std::string& table, const std::string& chain) : rule_(nftnl_rule_alloc()) {
+Rule::Rule(uint16_t family, const std::string& table, const std::string& chain)
+    : rule_(nftnl_rule_alloc()), chain_(chain) {
   if (!rule_) throw std::bad_alloc();
   nftnl_rule_set_u32(rule_, NFTNL_RULE_FAMILY, family);
   nftnl_rule_set_str(rule_, NFTNL_RULE_TABLE, table.c_str());
@@ -90,7 +96,9 @@ Rule::Rule(uint16_t family, const std::string& table, const std::string& chain) 
 Rule::~Rule() {
   if (rule_) nftnl_rule_free(rule_);
 }
-Rule::Rule(Rule&& o) noexcept : rule_(o.rule_) { o.rule_ = nullptr; }
+Rule::Rule(Rule&& o) noexcept : rule_(o.rule_), chain_(std::move(o.chain_)), comment_(std::move(o.comment_)) {
+  o.rule_ = nullptr;
+}
 
 Rule& Rule::match_nfproto(uint8_t nfproto) {
   auto* meta = nftnl_expr_alloc("meta");
@@ -131,18 +139,103 @@ Rule& Rule::match_payload(uint32_t base, uint32_t offset, const void* value, uin
   return *this;
 }
 
-Rule& Rule::match_iifname(const std::string& ifname) {
+namespace {
+// meta <key> into reg 1, then cmp against `len` bytes of `value`.
+void meta_cmp(nftnl_rule* r, uint32_t key, const void* value, uint32_t len, bool equal) {
   auto* meta = nftnl_expr_alloc("meta");
-  nftnl_expr_set_u32(meta, NFTNL_EXPR_META_KEY, NFT_META_IIFNAME);
+  nftnl_expr_set_u32(meta, NFTNL_EXPR_META_KEY, key);
   nftnl_expr_set_u32(meta, NFTNL_EXPR_META_DREG, NFT_REG_1);
-  add_expr(rule_, meta);
-  char name[IFNAMSIZ] = {};
-  std::strncpy(name, ifname.c_str(), IFNAMSIZ - 1);
+  add_expr(r, meta);
+  auto* cmp = nftnl_expr_alloc("cmp");
+  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, equal ? NFT_CMP_EQ : NFT_CMP_NEQ);
+  nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, value, len);
+  add_expr(r, cmp);
+}
+
+// ct <key> into reg 1, & mask, != 0: "ct status dnat", "ct state new".
+void ct_bits_set(nftnl_rule* r, uint32_t key, uint32_t mask) {
+  auto* ct = nftnl_expr_alloc("ct");
+  nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_KEY, key);
+  nftnl_expr_set_u32(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+  add_expr(r, ct);
+  const uint32_t zero = 0;
+  auto* b = nftnl_expr_alloc("bitwise");
+  nftnl_expr_set_u32(b, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(b, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+  nftnl_expr_set_u32(b, NFTNL_EXPR_BITWISE_LEN, sizeof mask);
+  nftnl_expr_set(b, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof mask);
+  nftnl_expr_set(b, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof zero);
+  add_expr(r, b);
+  auto* cmp = nftnl_expr_alloc("cmp");
+  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, NFT_CMP_NEQ);
+  nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, &zero, sizeof zero);
+  add_expr(r, cmp);
+}
+}  // namespace
+
+Rule& Rule::match_ifname(bool input, const std::string& name, bool equal, bool prefix) {
+  char buf[IFNAMSIZ] = {};
+  std::strncpy(buf, name.c_str(), IFNAMSIZ - 1);
+  // A whole name is compared with its NUL padding (IFNAMSIZ bytes), a prefix without it.
+  const auto len = prefix ? static_cast<uint32_t>(std::strlen(buf)) : static_cast<uint32_t>(IFNAMSIZ);
+  meta_cmp(rule_, input ? NFT_META_IIFNAME : NFT_META_OIFNAME, buf, len, equal);
+  return *this;
+}
+
+Rule& Rule::match_l4proto(uint8_t proto) {
+  meta_cmp(rule_, NFT_META_L4PROTO, &proto, 1, true);
+  return *this;
+}
+
+Rule& Rule::match_dport(uint16_t port) {
+  const uint16_t be = htons(port);
+  // TCP, UDP and SCTP all carry the destination port at offset 2 of their header.
+  return match_payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, &be, sizeof be);
+}
+
+Rule& Rule::match_fib_daddr_local() {
+  auto* fib = nftnl_expr_alloc("fib");
+  nftnl_expr_set_u32(fib, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+  nftnl_expr_set_u32(fib, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+  nftnl_expr_set_u32(fib, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+  add_expr(rule_, fib);
+  const uint32_t local = RTN_LOCAL;
   auto* cmp = nftnl_expr_alloc("cmp");
   nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
   nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-  nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, name, IFNAMSIZ);
+  nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, &local, sizeof local);
   add_expr(rule_, cmp);
+  return *this;
+}
+
+Rule& Rule::match_ct_status_dnat() {
+  ct_bits_set(rule_, NFT_CT_STATUS, IPS_DST_NAT);
+  return *this;
+}
+
+Rule& Rule::match_ct_state_new() {
+  ct_bits_set(rule_, NFT_CT_STATE, NF_CT_STATE_BIT(IP_CT_NEW));
+  return *this;
+}
+
+Rule& Rule::dnat(const IpAddr& addr, uint16_t port) {
+  auto* a = nftnl_expr_alloc("immediate");
+  nftnl_expr_set_u32(a, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+  nftnl_expr_set(a, NFTNL_EXPR_IMM_DATA, addr.data(), static_cast<uint32_t>(addr.size()));
+  add_expr(rule_, a);
+  const uint16_t be = htons(port);
+  auto* p = nftnl_expr_alloc("immediate");
+  nftnl_expr_set_u32(p, NFTNL_EXPR_IMM_DREG, NFT_REG_2);
+  nftnl_expr_set(p, NFTNL_EXPR_IMM_DATA, &be, sizeof be);
+  add_expr(rule_, p);
+  auto* nat = nftnl_expr_alloc("nat");
+  nftnl_expr_set_u32(nat, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+  nftnl_expr_set_u32(nat, NFTNL_EXPR_NAT_FAMILY, addr.is_v6() ? NFPROTO_IPV6 : NFPROTO_IPV4);
+  nftnl_expr_set_u32(nat, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+  nftnl_expr_set_u32(nat, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+  add_expr(rule_, nat);
   return *this;
 }
 
@@ -161,6 +254,7 @@ Rule& Rule::verdict(int code, const std::string& chain) {
 }
 
 Rule& Rule::comment(const std::string& text) {
+  comment_ = text;
   auto* ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
   nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, text.c_str());
   nftnl_rule_set_data(rule_, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
@@ -291,14 +385,19 @@ std::vector<ListedRule> list_rules(uint16_t family, const std::string& table, co
   std::vector<ListedRule> out;
   detail::NetlinkBuffer buf(MNL_SOCKET_BUFFER_SIZE);
   auto* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETRULE, family, NLM_F_DUMP, next_seq());
-  Rule filter(family, table, chain);
-  nftnl_rule_nlmsg_build_payload(nlh, filter.get());
+  // The kernel filters the dump by the table (and the chain, when one is named).
+  auto* filter = nftnl_rule_alloc();
+  nftnl_rule_set_str(filter, NFTNL_RULE_TABLE, table.c_str());
+  if (!chain.empty()) nftnl_rule_set_str(filter, NFTNL_RULE_CHAIN, chain.c_str());
+  nftnl_rule_nlmsg_build_payload(nlh, filter);
+  nftnl_rule_free(filter);
   dump(nlh, [&](const nlmsghdr* m) {
     auto* r = nftnl_rule_alloc();
     if (nftnl_rule_nlmsg_parse(m, r) == 0) {
       const char* c = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
-      if (c && chain == c) {
+      if (c && (chain.empty() || chain == c)) {
         ListedRule lr;
+        lr.chain = c;
         lr.handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
         uint32_t len = 0;
         const void* ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);

@@ -11,9 +11,6 @@
 
 namespace cni {
 
-namespace {
-
-// Reads at most kMaxConfigBytes + 1 bytes so a hostile 10 MB stdin costs bounded memory.
 std::string read_stdin() {
   std::string data;
   char buf[65536];
@@ -41,6 +38,8 @@ void write_stdout(const std::string& text) {
     left -= static_cast<size_t>(n);
   }
 }
+
+namespace {
 
 std::string versions_list() {
   std::string s;

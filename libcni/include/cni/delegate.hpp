@@ -11,11 +11,18 @@
 
 namespace cni {
 
+// The environment an exec'd delegate gets: ours with CNI_COMMAND replaced (what the
+// reference's invoke package does), or only the CNI variables of `env` and PATH (what
+// Mesos's port mapper gives its delegate, and so what Mesos configs were written against).
+enum class DelegateEnv { inherit, cni_only };
+
 // ADD: returns the delegate's result. A delegate error is rethrown unchanged (same code,
 // msg and details); a delegate that prints garbage is Error(kDecodingFailure).
-Result delegate_add(const std::string& type, std::string_view stdin_data, const Env& env);
+Result delegate_add(const std::string& type, std::string_view stdin_data, const Env& env,
+                    DelegateEnv mode = DelegateEnv::inherit);
 // DEL, CHECK, STATUS, GC: success or the delegate's error, unchanged.
-void delegate_run(const std::string& command, const std::string& type, std::string_view stdin_data, const Env& env);
+void delegate_run(const std::string& command, const std::string& type, std::string_view stdin_data, const Env& env,
+                  DelegateEnv mode = DelegateEnv::inherit);
 
 // In-process delegation. A plugin that links an IPAM plugin's code registers it under its
 // type. When CNI_PATH resolves that type to a binary of this very build (same ident line,

@@ -12,14 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "cni/attachment.hpp"
 #include "cni/ip.hpp"
 #include "cni/netlink.hpp"
 
 namespace cni {
-
-struct Attachment {
-  std::string network, container_id, ifname;
-};
 
 enum class MasqBackend { nftables, iptables };
 
@@ -33,9 +30,6 @@ bool masq_present(MasqBackend backend, const Attachment& a, const std::vector<Ci
 // Removes the rules of `network`'s attachments that are not in `keep` (nftables backend).
 void masq_gc(const std::string& network, const std::vector<Attachment>& keep);
 
-// The reference's comment prefix for an attachment: sha512(network)[:16] "-"
-// sha512(ifname ":" containerID)[:16].
-std::string masq_rule_prefix(const Attachment& a);
 // The reference's iptables chain: "CNI-" + sha512(network + containerID)[:24].
 std::string masq_iptables_chain(const Attachment& a);
 

@@ -114,6 +114,8 @@ class Netlink {
   void add_route(const RouteEntry& r, bool exist_ok = false);
   bool del_route(const RouteEntry& r);
   std::vector<RouteEntry> routes(int family, int table = 254);
+  // The output link the kernel would use for `dst` (RTM_GETROUTE); nullopt when unreachable.
+  std::optional<int> route_oif(const IpAddr& dst);
 
  private:
   struct Impl;

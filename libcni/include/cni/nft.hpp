@@ -1,6 +1,6 @@
 // nftables over netlink (libnftnl messages, libmnl socket): atomic batches and rule
-// listing by comment. The mechanism under masquerade and MAC spoof checking; plugins use
-// those, not this.
+// listing by comment. The mechanism under masquerade, MAC spoof checking and host port
+// forwarding; plugins use those, not this.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,9 @@
 #include <vector>
 
 struct nftnl_rule;
+namespace cni {
+class IpAddr;
+}
 
 namespace cni::nft {
 
@@ -31,14 +34,26 @@ class Rule {
   // network-header field (offset, len) compared eq/neq with `value` after `mask` (optional)
   Rule& match_payload(uint32_t base, uint32_t offset, const void* value, uint32_t len, bool equal = true,
                       const void* mask = nullptr);
-  Rule& match_iifname(const std::string& ifname);
+  Rule& match_iifname(const std::string& ifname) { return match_ifname(true, ifname); }
+  // iifname/oifname ==/!= name; `prefix`: the name's bytes only ("eth*" in nft).
+  Rule& match_ifname(bool input, const std::string& name, bool equal = true, bool prefix = false);
+  Rule& match_l4proto(uint8_t proto);  // meta l4proto (IPPROTO_TCP, ...)
+  Rule& match_dport(uint16_t port);    // th dport (after match_l4proto)
+  Rule& match_fib_daddr_local();       // fib daddr type local
+  Rule& match_ct_status_dnat();        // ct status dnat (the connection was DNATed)
+  Rule& match_ct_state_new();          // ct state new
   Rule& masquerade();
+  // dnat ip|ip6 to addr:port (inet tables need the family, taken from `addr`).
+  Rule& dnat(const cni::IpAddr& addr, uint16_t port);
   Rule& verdict(int code, const std::string& chain = "");  // NFT_GOTO/NFT_JUMP/NFT_RETURN/NF_DROP
   Rule& comment(const std::string& text);
   nftnl_rule* get() const { return rule_; }
+  const std::string& chain() const { return chain_; }
+  const std::string& comment_text() const { return comment_; }
 
  private:
   nftnl_rule* rule_;
+  std::string chain_, comment_;
 };
 
 class Batch {
@@ -63,10 +78,12 @@ class Batch {
 };
 
 struct ListedRule {
+  std::string chain;
   uint64_t handle = 0;
   std::string comment;
 };
-// Rules of one chain with their comments; empty when the table or chain does not exist.
+// Rules of one chain (every chain of the table when `chain` is empty) with their comments;
+// empty when the table or chain does not exist.
 std::vector<ListedRule> list_rules(uint16_t family, const std::string& table, const std::string& chain);
 std::vector<std::string> list_chains(uint16_t family, const std::string& table);
 

@@ -40,6 +40,12 @@ struct Callbacks {
   std::function<void(const CmdArgs&)> gc;      // optional: absent means "nothing to collect"
 };
 
+// stdin, read whole but at most kMaxConfigBytes + 1 bytes, so a hostile 10 MB stdin costs
+// bounded memory (parse_json then refuses it). Throws Error(kIoFailure).
+std::string read_stdin();
+// Writes all of `text` to stdout (EINTR retried; a closed stdout is not an error).
+void write_stdout(const std::string& text);
+
 // Runs the plugin; returns the process exit code.
 int plugin_main(const PluginInfo& info, const Callbacks& cb);
 

@@ -1,0 +1,131 @@
+#include "config.hpp"
+
+#include <net/if.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "cni/error.hpp"
+
+namespace mesos_port_mapper {
+
+namespace {
+
+using nlohmann::json;
+constexpr const char* kMesosKey = "org.apache.mesos";
+
+[[noreturn]] void invalid(const std::string& msg, const std::string& details = {}) {
+  throw cni::Error(cni::kInvalidNetworkConfig, msg, details);
+}
+
+// The chain becomes an nftables chain name: printable, at most 255 bytes, and not one of
+// the names the hostport table uses itself.
+std::string parse_chain(const json& raw) {
+  if (!raw.contains("chain")) invalid("Required field 'chain' is missing");
+  auto chain = cni::get_string(raw, "chain");
+  if (chain.empty() || chain.size() > 255) invalid("invalid chain \"" + chain + "\"", "1-255 printable characters");
+  for (char c : chain)
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '"')
+      invalid("invalid chain \"" + chain + "\"", "no spaces, quotes or control characters");
+  if (cni::hostport::reserved_chain_name(chain))
+    invalid("chain \"" + chain + "\" is a name the port mapping table uses itself", "pick another \"chain\"");
+  return chain;
+}
+
+std::vector<std::string> parse_exclude_devices(const json& raw) {
+  std::vector<std::string> out;
+  if (!raw.contains("excludeDevices") || raw["excludeDevices"].is_null()) return out;
+  if (!raw["excludeDevices"].is_array()) invalid("Failed to parse 'excludeDevices': not an array");
+  for (const auto& d : raw["excludeDevices"]) {
+    if (!d.is_string()) invalid("Failed to parse 'excludeDevices': non-string element " + d.dump());
+    auto name = d.get<std::string>();
+    bool ok = !name.empty() && name.size() < IFNAMSIZ;
+    for (char c : name) ok = ok && c != '/' && c != '"' && static_cast<unsigned char>(c) > 0x20;
+    if (!ok) invalid("invalid device \"" + name + "\" in 'excludeDevices'");
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  return out;
+}
+
+// A uint32 protobuf field as Mesos's JSON carries it: a number, or a decimal string.
+int64_t port_field(const json& m, const char* key, const std::string& where) {
+  if (!m.contains(key)) invalid("Failed to parse 'network_info': missing required field '" + std::string(key) + "'", where);
+  const auto& v = m[key];
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_string()) {
+    const auto s = v.get<std::string>();
+    if (!s.empty() && s.size() <= 10 && std::all_of(s.begin(), s.end(), ::isdigit)) return std::stoll(s);
+  }
+  invalid("Failed to parse 'network_info': '" + std::string(key) + "' is not a port number", where);
+}
+
+// network_info.port_mappings. A Marathon protocol "udp,tcp" is one mapping per protocol;
+// the same mapping twice is taken once; one host port to two container ports is refused.
+std::vector<cni::hostport::Mapping> parse_mappings(const json& network_info) {
+  std::vector<cni::hostport::Mapping> out;
+  if (!network_info.is_object()) invalid("Failed to parse 'network_info': not an object");
+  if (!network_info.contains("port_mappings") || network_info["port_mappings"].is_null()) return out;
+  const auto& list = network_info["port_mappings"];
+  if (!list.is_array()) invalid("Failed to parse 'network_info': 'port_mappings' is not an array");
+  std::map<std::pair<uint8_t, uint16_t>, uint16_t> seen;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const auto& m = list[i];
+    const std::string where = "network_info.port_mappings[" + std::to_string(i) + "]";
+    if (!m.is_object()) invalid("Failed to parse 'network_info': a port mapping is not an object", where);
+    const auto host = port_field(m, "host_port", where), cont = port_field(m, "container_port", where);
+    std::string protocols = m.contains("protocol") && !m["protocol"].is_null() ? cni::get_string(m, "protocol") : "tcp";
+    size_t start = 0;
+    do {
+      size_t comma = protocols.find(',', start);
+      std::string p = protocols.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      p.erase(0, p.find_first_not_of(" \t"));
+      p.erase(p.find_last_not_of(" \t") + 1);
+      if (p.empty()) invalid("empty protocol in \"" + protocols + "\"", where);
+      auto mapping = cni::hostport::make_mapping(host, cont, p, "", where);
+      auto [it, fresh] = seen.insert({{mapping.proto, mapping.host_port}, mapping.container_port});
+      if (fresh) out.push_back(mapping);
+      else if (it->second != mapping.container_port)
+        invalid("host port " + std::to_string(mapping.host_port) + "/" + cni::hostport::proto_name(mapping.proto) +
+                    " is mapped to two container ports",
+                where);
+      start = comma == std::string::npos ? std::string::npos : comma + 1;
+    } while (start != std::string::npos);
+  }
+  return out;
+}
+
+}  // namespace
+
+MapperConfig parse_config(const cni::NetConf& conf) {
+  const json& raw = conf.raw;
+  MapperConfig c;
+  c.network = conf.name;
+  c.chain = parse_chain(raw);
+  c.exclude_devices = parse_exclude_devices(raw);
+
+  if (!raw.contains("delegate")) invalid("Required field 'delegate' is missing");
+  if (!raw["delegate"].is_object()) invalid("Failed to parse 'delegate': not an object");
+  c.delegate_conf = raw["delegate"];
+  if (!c.delegate_conf.contains("type") || !c.delegate_conf["type"].is_string() ||
+      c.delegate_conf["type"].get<std::string>().empty())
+    invalid("Failed to parse 'delegate': its 'type' is missing");
+  c.delegate_type = c.delegate_conf["type"].get<std::string>();
+
+  // args: absent means a task without network_info (Mesos's plugin fakes an empty one);
+  // present, it must carry org.apache.mesos.network_info.
+  json args = json{{kMesosKey, {{"network_info", json::object()}}}};
+  if (raw.contains("args") && !raw["args"].is_null()) {
+    args = raw["args"];
+    if (!args.is_object() || !args.contains(kMesosKey) || !args[kMesosKey].is_object() ||
+        !args[kMesosKey].contains("network_info"))
+      invalid("Failed to get 'network_info' from 'args'", "args[\"org.apache.mesos\"][\"network_info\"] is missing");
+  }
+  c.mappings = parse_mappings(args[kMesosKey]["network_info"]);
+
+  c.delegate_conf["name"] = conf.name;
+  c.delegate_conf["args"] = args;
+  return c;
+}
+
+}  // namespace mesos_port_mapper

@@ -1,0 +1,10 @@
+// portmap's CNI commands as skeleton callbacks (cnipp-chain and tests run them in-process).
+#pragma once
+
+#include "cni/skel.hpp"
+
+namespace portmap {
+
+cni::Callbacks callbacks();
+
+}  // namespace portmap
