@@ -4,46 +4,15 @@
 // is a bind mount of the container's netns file under the isolator's directory; stdin is the
 // .conf with args["org.apache.mesos"]["network_info"] added; stdout is read in the 0.1.0 form
 // (ip4.ip); DEL reuses the checkpointed config and may run again after the ns file is unmounted.
-#include <sys/mount.h>
-
-#include <filesystem>
-
 #include <catch2/catch.hpp>
 
 #include "harness.hpp"
+#include "mesos_lab.hpp"
 
 using nlohmann::json;
+using mesos_test::MesosContainer;
 
 namespace {
-
-std::string uuid() {
-  std::string hex = test::sh("cat /proc/sys/kernel/random/uuid");
-  while (!hex.empty() && hex.back() == '\n') hex.pop_back();
-  return hex;
-}
-
-// The isolator's per-container directory with the bind-mounted ns file; unmounted on exit.
-struct MesosContainer {
-  test::TempDir root;
-  std::string id = uuid();
-  test::TestNetns netns{"ms"};
-  std::string dir = root.path + "/isolators/network/cni/" + id;
-  std::string ns_file = dir + "/ns";
-  bool mounted = false;
-
-  MesosContainer() {
-    std::filesystem::create_directories(dir);
-    test::write_file(ns_file, "");
-    REQUIRE(mount(netns.path().c_str(), ns_file.c_str(), nullptr, MS_BIND, nullptr) == 0);
-    mounted = true;
-  }
-  void unmount() {
-    if (mounted) umount2(ns_file.c_str(), MNT_DETACH);
-    mounted = false;
-    std::filesystem::remove_all(dir);
-  }
-  ~MesosContainer() { unmount(); }
-};
 
 // A Mesos "host": the agent's namespace is simulated by a test netns so bridges and NAT
 // rules never land in the real host.

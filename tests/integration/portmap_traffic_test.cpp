@@ -188,3 +188,19 @@ TEST_CASE("portmap: UDP conntrack entries are flushed on ADD and on DEL (the ref
     }
   }
 }
+
+TEST_CASE("portmap: two containers on one host port: the first holds it until its DEL, then the second", "[portmap]") {
+  Lab lab;
+  test::TestNetns c1("pc"), c2("pc");
+  auto r1 = lab.attach(c1, "c1");
+  auto r2 = lab.attach(c2, "c2");
+  Server s1(c1.name, "c1", "80");
+  Server s2(c2.name, "c2", "80");
+  const auto m = json::array({{{"hostPort", 8080}, {"containerPort", 80}, {"protocol", "tcp"}}});
+  REQUIRE(portmap(lab, "ADD", "c1", c1, Lab::portmap_conf(r1, m)).rc == 0);
+  REQUIRE(portmap(lab, "ADD", "c2", c2, Lab::portmap_conf(r2, m)).rc == 0);
+  CHECK(who(tcp_from(lab.outside.name, kHostV4, 8080)) == "c1");
+  REQUIRE(portmap(lab, "DEL", "c1", c1, Lab::portmap_conf(nullptr, m)).rc == 0);
+  CHECK(who(tcp_from(lab.outside.name, kHostV4, 8080)) == "c2");
+  CHECK(who(tcp_from(lab.outside.name, kHostV6, 8080)) == "c2");
+}
