@@ -104,7 +104,7 @@ std::vector<std::string> chain_rules(const std::string& chain, const Options& o,
 // The entry rules in CNI-HOSTPORT-DNAT: per protocol (sorted), groups of up to 15 ports.
 std::vector<std::string> entry_rules(const Attachment& a, const std::string& chain, const Options& o, const Forward& f) {
   std::map<std::string, std::vector<uint16_t>> by_proto;
-  for (const auto& m : f.mappings) by_proto[proto_name(m.proto)].push_back(m.host_port);
+  for (const auto& m : o.mappings.empty() ? f.mappings : o.mappings) by_proto[proto_name(m.proto)].push_back(m.host_port);
   const auto& conds = f.container.ip.is_v6() ? o.conditions_v6 : o.conditions_v4;
   std::vector<std::string> out;
   for (const auto& [proto, ports] : by_proto) {

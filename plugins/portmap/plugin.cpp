@@ -27,7 +27,7 @@ hp::Options nft_options(const PortmapConfig& c) {
 }
 
 hp::iptables::Options ipt_options(const PortmapConfig& c) {
-  return {c.snat, c.masq_all, c.mark_masq_bit, c.external_set_mark_chain, c.conditions_v4, c.conditions_v6};
+  return {c.snat, c.masq_all, c.mark_masq_bit, c.external_set_mark_chain, c.conditions_v4, c.conditions_v6, c.mappings};
 }
 
 const hp::Chain kChain{"hostports"};

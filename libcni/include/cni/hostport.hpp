@@ -111,6 +111,9 @@ struct Options {
   int mark_bit = 13;
   std::string external_set_mark_chain;  // non-empty: jump there instead of SETMARK
   std::vector<std::string> conditions_v4, conditions_v6;  // iptables arguments, verbatim
+  // Every mapping of the config, in order: the entry rules of both families list all their
+  // ports, as the reference's do (a port of the other family's hostIP included).
+  std::vector<Mapping> mappings;
 };
 
 // "CNI-DN-" + sha512(network + containerID) in lowercase hex, cut to 28 characters.
