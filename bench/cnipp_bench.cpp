@@ -364,6 +364,53 @@ std::pair<Stats, Stats> bench_ipvlan(const Side& side, int reps, const std::stri
   return {stats(adds), stats(dels)};
 }
 
+// A conflist's work for one container with published ports: bridge + host-local, then
+// portmap with the bridge's result and 4 mappings (tcp and udp, IPv4); DEL in reverse. Each
+// sample is the sum of the two plugins' spans (the runtime between them is not ours to time).
+struct ChainStats {
+  Stats add, del, pm_add, pm_del;
+};
+ChainStats bench_portmap_chain(const Side& side, int reps, const std::string& data, int idx) {
+  auto conf = bridge_conf("pn" + std::to_string(idx), "pbr" + std::to_string(idx),
+                          "10.23" + std::to_string(idx) + ".0.0/16", data, true);
+  const json mappings = json::array({{{"hostPort", 8080}, {"containerPort", 80}, {"protocol", "tcp"}},
+                                     {{"hostPort", 8443}, {"containerPort", 443}, {"protocol", "tcp"}},
+                                     {{"hostPort", 5353}, {"containerPort", 53}, {"protocol", "udp"}},
+                                     {{"hostPort", 9000}, {"containerPort", 9000}, {"protocol", "tcp"}}});
+  std::vector<Sample> adds, dels, pm_adds, pm_dels;
+  for (int i = 0; i < reps; ++i) {
+    auto name = "cp-" + std::to_string(getpid()) + "-" + std::to_string(i);
+    auto path = make_ns(name);
+    auto id = "pm" + std::to_string(i);
+    auto br = run(side.path + "/bridge", cni_env("ADD", id, path, side.path), conf);
+    json pm{{"cniVersion", "1.0.0"}, {"name", "pn" + std::to_string(idx)}, {"type", "portmap"},
+            {"capabilities", {{"portMappings", true}}}, {"runtimeConfig", {{"portMappings", mappings}}}};
+    if (br.rc == 0) pm["prevResult"] = json::parse(br.out);
+    auto pa = run(side.path + "/portmap", cni_env("ADD", id, path, side.path), pm.dump());
+    auto pd = run(side.path + "/portmap", cni_env("DEL", id, path, side.path), pm.dump());
+    auto bd = run(side.path + "/bridge", cni_env("DEL", id, path, side.path), conf);
+    adds.push_back({br.ms + pa.ms, br.cpu_ms + pa.cpu_ms, br.rc | pa.rc, ""});
+    dels.push_back({pd.ms + bd.ms, pd.cpu_ms + bd.cpu_ms, pd.rc | bd.rc, ""});
+    pm_adds.push_back(pa);
+    pm_dels.push_back(pd);
+    drop_ns(name);
+  }
+  return {stats(adds), stats(dels), stats(pm_adds), stats(pm_dels)};
+}
+
+void portmap_rows(const Side& ours, const Side& ref, int reps, const fs::path& data) {
+  header("bridge + host-local + portmap (4 mappings; ours nftables, reference v1.1.1 iptables)");
+  auto o = bench_portmap_chain(ours, reps, data / "ours", 0);
+  auto r = bench_portmap_chain(ref, reps, data / "ref", 1);
+  char t[96];
+  std::snprintf(t, sizeof t, "target ADD <= 1/10 of ref: %s", o.add.median * 10 <= r.add.median ? "met" : "missed");
+  row("bridge+portmap ADD", o.add, r.add, t);
+  row("bridge+portmap DEL", o.del, r.del);
+  row("  portmap ADD alone", o.pm_add, r.pm_add);
+  row("  portmap DEL alone", o.pm_del, r.pm_del);
+  std::printf("%-44s ours %.2f ms CPU | ref %.2f ms CPU\n", "  CPU per chain ADD", o.add.mean_cpu, r.add.mean_cpu);
+}
+
 // host-local alone: an ADD+DEL pair, and ADD with 0, 1,000 and 5,000 leases in the store.
 void host_local_rows(const Side& ours, const Side& ref, int reps, const fs::path& data) {
   header("host-local alone");
@@ -408,9 +455,9 @@ void concurrency_rows(const Side& ours, const Side& ref, const fs::path& data) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // cnipp-bench <our bin dir> <reference dir> <reps> <json out> [ipvlan|bridge]: one group only
+  // cnipp-bench <our bin dir> <reference dir> <reps> <json out> [ipvlan|bridge|portmap]: one group only
   if (argc < 5) {
-    std::fprintf(stderr, "usage: cnipp-bench OUR_BIN_DIR REFERENCE_DIR REPS JSON_OUT [ipvlan|bridge]\n");
+    std::fprintf(stderr, "usage: cnipp-bench OUR_BIN_DIR REFERENCE_DIR REPS JSON_OUT [ipvlan|bridge|portmap]\n");
     return 2;
   }
   Side ours{"cnipp", argv[1]}, ref{"reference", argv[2]};
@@ -418,12 +465,15 @@ int main(int argc, char** argv) {
   std::string json_out = argv[4];
   bool ipvlan_only = argc > 5 && std::string(argv[5]) == "ipvlan";
   bool bridge_only = argc > 5 && std::string(argv[5]) == "bridge";
+  bool portmap_only = argc > 5 && std::string(argv[5]) == "portmap";
   auto data = fs::temp_directory_path() / ("cnipp-bench-" + std::to_string(getpid()));
   fs::create_directories(data / "ours");
   fs::create_directories(data / "ref");
   g_out["reps"] = reps;
 
-  if (ipvlan_only) {
+  if (portmap_only) {
+    portmap_rows(ours, ref, reps, data);
+  } else if (ipvlan_only) {
     header("ipvlan + host-local (in this kernel)");
     auto o = bench_ipvlan(ours, reps, data / "ours");
     auto r = bench_ipvlan(ref, reps, data / "ref");
@@ -453,6 +503,7 @@ int main(int argc, char** argv) {
     g_out["kernel_floor"] = {{"add", to_json(floor_add)}, {"del", to_json(floor_del)}};
 
     if (!bridge_only) {
+      portmap_rows(ours, ref, reps, data);
       host_local_rows(ours, ref, reps, data);
       concurrency_rows(ours, ref, data);
     }

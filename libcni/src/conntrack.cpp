@@ -13,6 +13,7 @@
 #include <string>
 
 #include "cni/error.hpp"
+#include "cni/fs.hpp"
 #include "netlink_ack.hpp"
 
 namespace cni::conntrack {
@@ -24,13 +25,13 @@ struct Socket {
   ~Socket() { mnl_socket_close(s); }
 };
 
-nlmsghdr* put_header(char* buf, uint16_t type, uint16_t flags, int family, uint32_t seq) {
+nlmsghdr* put_header(char* buf, uint16_t type, uint16_t flags, uint8_t family, uint32_t seq) {
   auto* nlh = mnl_nlmsg_put_header(buf);
   nlh->nlmsg_type = static_cast<uint16_t>((NFNL_SUBSYS_CTNETLINK << 8) | type);
   nlh->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | flags);
   nlh->nlmsg_seq = seq;
   auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
-  nfg->nfgen_family = static_cast<uint8_t>(family == 6 ? AF_INET6 : AF_INET);
+  nfg->nfgen_family = family;
   nfg->version = NFNETLINK_V0;
   nfg->res_id = 0;
   return nlh;
@@ -39,6 +40,7 @@ nlmsghdr* put_header(char* buf, uint16_t type, uint16_t flags, int family, uint3
 // The attributes that identify one entry: its original tuple and zone, as the kernel sent
 // them (copied verbatim into the delete request).
 struct Entry {
+  uint8_t family = 0;
   std::vector<char> orig_tuple, zone;
 };
 
@@ -69,17 +71,19 @@ std::vector<char> copy_attr(const nlattr* a) {
 
 }  // namespace
 
-int delete_by_dst_port(int family, uint8_t l4proto, const std::vector<uint16_t>& dst_ports) {
+int delete_by_dst_port(uint8_t l4proto, const std::vector<uint16_t>& dst_ports) {
   if (dst_ports.empty()) return 0;
+  auto count = read_file_if_exists("/proc/sys/net/netfilter/nf_conntrack_count");
+  if (!count || count->starts_with("0")) return 0;  // nothing tracked here (or no conntrack at all)
   Socket sock;
   const uint32_t portid = mnl_socket_get_portid(sock.s);
   uint32_t seq = static_cast<uint32_t>(time(nullptr));
   const std::string what = "failed to list conntrack entries";
 
-  // The whole table of the family, filtered here: ctnetlink's own dump filter takes flag
-  // values the kernel does not export, and this runs only for UDP mappings.
+  // One dump of both families (AF_UNSPEC), filtered here: ctnetlink's own dump filter takes
+  // flag values the kernel does not export, and walks the same buckets anyway.
   detail::NetlinkBuffer buf(MNL_SOCKET_BUFFER_SIZE);
-  auto* req = put_header(buf.data(), IPCTNL_MSG_CT_GET, NLM_F_DUMP, family, ++seq);
+  auto* req = put_header(buf.data(), IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC, ++seq);
   if (mnl_socket_sendto(sock.s, req, req->nlmsg_len) < 0) throw io_error(what, errno);
   std::vector<Entry> doomed;
   for (bool done = false; !done;) {
@@ -104,6 +108,7 @@ int delete_by_dst_port(int family, uint8_t l4proto, const std::vector<uint16_t>&
         throw Error(kIoFailure, what + ": " + std::strerror(-err->error), detail::netlink_ext_ack(m));
       }
       Entry e;
+      e.family = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(m))->nfgen_family;
       ProtoMatch match;
       struct Ctx {
         Entry* e;
@@ -127,7 +132,7 @@ int delete_by_dst_port(int family, uint8_t l4proto, const std::vector<uint16_t>&
 
   int deleted = 0;
   for (const auto& e : doomed) {
-    auto* del = put_header(buf.data(), IPCTNL_MSG_CT_DELETE, NLM_F_ACK, family, ++seq);
+    auto* del = put_header(buf.data(), IPCTNL_MSG_CT_DELETE, NLM_F_ACK, e.family, ++seq);
     for (const auto* attr : {&e.orig_tuple, &e.zone}) {
       if (attr->empty()) continue;
       auto* tail = static_cast<char*>(mnl_nlmsg_get_payload_tail(del));

@@ -146,12 +146,10 @@ void flush_udp(std::vector<uint16_t> ports) {
   std::sort(ports.begin(), ports.end());
   ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
   if (ports.empty()) return;
-  for (int fam : {4, 6}) {
-    try {
-      conntrack::delete_by_dst_port(fam, IPPROTO_UDP, ports);
-    } catch (const Error& e) {
-      std::fprintf(stderr, "warning: failed to flush UDP conntrack entries: %s\n", e.msg().c_str());
-    }
+  try {
+    conntrack::delete_by_dst_port(IPPROTO_UDP, ports);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "warning: failed to flush UDP conntrack entries: %s\n", e.msg().c_str());
   }
 }
 

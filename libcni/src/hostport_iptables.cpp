@@ -233,4 +233,14 @@ void gc(const std::string& network, const std::vector<Attachment>& keep) {
 
 bool available() { return ipt::find_tool("iptables-restore").has_value(); }
 
+void delete_commented(const std::string& chain, const std::string& comment) {
+  if (!ipt::find_tool("iptables-restore") || !family_usable(false) || !ipt::may_have_chain(false, chain)) return;
+  const NatState st(ipt::save_nat(false));
+  std::string s;
+  for (const auto& l : st.lines)
+    if (l.starts_with("-A " + chain + " ") && l.find(comment) != std::string::npos) s += del_line(l) + "\n";
+  if (s.empty()) return;
+  ipt::restore(false, "*nat\n" + s + "COMMIT\n", "failed to delete iptables rules of " + chain);
+}
+
 }  // namespace cni::hostport::iptables

@@ -99,6 +99,9 @@ void cmd_del(const cni::CmdArgs& args) {
   // The rules go first, so no new connection reaches an address the delegate is releasing.
   try {
     hp::del(attachment(c, args));
+    // A task started under Mesos's own plugin (before this agent was upgraded) has iptables
+    // rules in the same chain, tagged as that plugin tags them.
+    hp::iptables::delete_commented(c.chain, "container_id: " + args.env.container_id);
   } catch (const cni::Error& e) {
     throw cni::Error(kRules, "failed to delete port mappings: " + e.msg(), e.details());
   }

@@ -327,3 +327,23 @@ TEST_CASE("mesos-cni-port-mapper: two networks sharing one chain never remove ea
   CHECK(rules.find("dport 8080") == std::string::npos);
   CHECK(rules.find("dport 8081") != std::string::npos);
 }
+
+TEST_CASE("mesos-cni-port-mapper: DEL of a task started under Mesos's own plugin removes its iptables rules", "[mesos][portmap]") {
+  MapperLab lab;
+  MockDelegate mock;
+  // What Mesos's plugin leaves for a task: its chain, the entry jumps, one rule per mapping.
+  for (const std::string& cmd : {
+           "iptables -w -t nat -N " + kChain,
+           "iptables -w -t nat -A PREROUTING -m addrtype --dst-type LOCAL -j " + kChain,
+           "iptables -w -t nat -A " + kChain + " -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.214.0.9:80 -m comment --comment \"container_id: old-task\"",
+           "iptables -w -t nat -A " + kChain + " -p tcp -m tcp --dport 8081 -j DNAT --to-destination 10.214.0.8:80 -m comment --comment \"container_id: other-task\""}) {
+    int rc = 0;
+    lab.host.exec(cmd, &rc);
+    REQUIRE(rc == 0);
+  }
+  REQUIRE(lab.call("DEL", "old-task", "", mock_conf(), "eth0", mock.path()).rc == 0);
+  auto left = lab.iptables_nat();
+  CHECK(left.find("old-task") == std::string::npos);
+  CHECK(left.find("other-task") != std::string::npos);
+  CHECK(left.find(":" + kChain) != std::string::npos);
+}

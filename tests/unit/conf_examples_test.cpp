@@ -10,6 +10,8 @@
 
 #include "../../plugins/bridge/config.hpp"
 #include "../../plugins/ipvlan/config.hpp"
+#include "../../plugins/mesos-port-mapper/config.hpp"
+#include "../../plugins/portmap/config.hpp"
 
 namespace fs = std::filesystem;
 
@@ -18,7 +20,13 @@ void check_plugin_conf(const cni::NetConf& conf) {
   INFO("network " << conf.name << " type " << conf.type);
   if (conf.type == "bridge") CHECK_NOTHROW(bridge::parse_config(conf, ""));
   else if (conf.type == "ipvlan") CHECK_NOTHROW(ipvlan::parse_config(conf, true));
+  else if (conf.type == "portmap") CHECK_NOTHROW(portmap::parse_config(conf, "eth0"));
   if (conf.ipam_type() == "host-local") CHECK_NOTHROW(hostlocal::load_config(conf, ""));
+  if (conf.type == "mesos-cni-port-mapper") {
+    // The port mapper's own keys, then the delegate as the delegate will read it.
+    auto c = mesos_port_mapper::parse_config(conf);
+    check_plugin_conf(cni::NetConf::parse(c.delegate_conf.dump()));
+  }
 }
 }  // namespace
 
@@ -32,11 +40,11 @@ TEST_CASE("conf-examples/mesos: single-plugin .conf files without cniVersion tha
     CHECK(conf.cni_version == "0.1.0");
     CHECK_FALSE(conf.raw.contains("plugins"));
     CHECK_FALSE(conf.name.empty());
-    CHECK((conf.type == "bridge" || conf.type == "ipvlan"));
+    CHECK((conf.type == "bridge" || conf.type == "ipvlan" || conf.type == "mesos-cni-port-mapper"));
     check_plugin_conf(conf);
     ++n;
   }
-  CHECK(n == 3);
+  CHECK(n == 4);
 }
 
 TEST_CASE("conf-examples/cni: conflists that load and whose plugins accept their config", "[examples]") {

@@ -127,5 +127,9 @@ std::string check(const Attachment& a, const Options& o, const std::vector<Forwa
 void gc(const std::string& network, const std::vector<Attachment>& keep);
 // Whether iptables-restore is installed (STATUS).
 bool available();
+// Deletes the IPv4 nat rules of `chain` whose comment contains `comment` (Mesos's own port
+// mapper tags its rules "container_id: <id>"), leaving the chain. Nothing to do when the
+// chain does not exist, or iptables is not installed.
+void delete_commented(const std::string& chain, const std::string& comment);
 
 }  // namespace cni::hostport::iptables
