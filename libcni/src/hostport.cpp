@@ -129,8 +129,9 @@ bool has_jump(const std::vector<nft::ListedRule>& all, const char* base, const s
 std::vector<uint16_t> udp_ports(const std::vector<nft::ListedRule>& rules) {
   std::vector<uint16_t> out;
   for (const auto& r : rules) {
+    // The detail follows the 33-character tag; npos (no UDP mapping) is larger still.
     auto pos = r.comment.find(" udp ");
-    if (pos == std::string::npos || pos > 40) continue;
+    if (pos > 40) continue;
     try {
       out.push_back(static_cast<uint16_t>(std::stoi(r.comment.substr(pos + 5))));
     } catch (const std::exception&) {
