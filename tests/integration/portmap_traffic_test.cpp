@@ -204,3 +204,26 @@ TEST_CASE("portmap: two containers on one host port: the first holds it until it
   CHECK(who(tcp_from(lab.outside.name, kHostV4, 8080)) == "c2");
   CHECK(who(tcp_from(lab.outside.name, kHostV6, 8080)) == "c2");
 }
+
+TEST_CASE("portmap iptables backend: outside, host, localhost and a sibling reach the container", "[portmap]") {
+  Lab lab;
+  test::TestNetns c1("pc"), c2("pc");
+  auto r1 = lab.attach(c1, "c1");
+  lab.attach(c2, "c2");
+  Server s1(c1.name, "c1", "80", "53");
+  auto conf = Lab::portmap_conf(r1, mappings_8080_5353());
+  conf["backend"] = "iptables";
+  auto add = portmap(lab, "ADD", "c1", c1, conf);
+  INFO(add.out << add.err);
+  REQUIRE(add.rc == 0);
+  CHECK(lab.iptables_nat().find("CNI-HOSTPORT-DNAT") != std::string::npos);
+  CHECK(lab.ruleset().find("cnipp_hostport") == std::string::npos);  // nothing in our nftables table
+  CHECK(who(tcp_from(lab.outside.name, kHostV4, 8080)) == "c1");
+  CHECK(who(udp_from(lab.outside.name, kHostV4, 5353)) == "c1");
+  CHECK(who(tcp_from(lab.outside.name, kHostV6, 8080)) == "c1");
+  CHECK(who(tcp_from(lab.host.name, "127.0.0.1", 8080)) == "c1");
+  CHECK(who(tcp_from(c2.name, kHostV4, 8080)) == "c1");
+  REQUIRE(portmap(lab, "DEL", "c1", c1, conf).rc == 0);
+  CHECK(lab.iptables_nat().find("CNI-DN-") == std::string::npos);
+  CHECK(tcp_from(lab.outside.name, kHostV4, 8080, 0.5) == "");
+}
