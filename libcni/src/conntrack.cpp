@@ -78,57 +78,34 @@ int delete_by_dst_port(uint8_t l4proto, const std::vector<uint16_t>& dst_ports) 
   Socket sock;
   const uint32_t portid = mnl_socket_get_portid(sock.s);
   uint32_t seq = static_cast<uint32_t>(time(nullptr));
-  const std::string what = "failed to list conntrack entries";
 
   // One dump of both families (AF_UNSPEC), filtered here: ctnetlink's own dump filter takes
   // flag values the kernel does not export, and walks the same buckets anyway.
   detail::NetlinkBuffer buf(MNL_SOCKET_BUFFER_SIZE);
   auto* req = put_header(buf.data(), IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC, ++seq);
-  if (mnl_socket_sendto(sock.s, req, req->nlmsg_len) < 0) throw io_error(what, errno);
   std::vector<Entry> doomed;
-  for (bool done = false; !done;) {
-    ssize_t n = mnl_socket_recvfrom(sock.s, buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw io_error(what, errno);
-    }
-    int len = static_cast<int>(n);
-    for (auto* m = reinterpret_cast<nlmsghdr*>(buf.data()); mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
-      if (m->nlmsg_type == NLMSG_DONE) {
-        done = true;
-        break;
+  detail::netfilter_dump(sock.s, req, [&](const nlmsghdr* m) {
+    Entry e;
+    e.family = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(m))->nfgen_family;
+    ProtoMatch match;
+    struct Ctx {
+      Entry* e;
+      ProtoMatch* m;
+    } ctx{&e, &match};
+    mnl_attr_parse(m, sizeof(nfgenmsg), [](const nlattr* a, void* d) -> int {
+      auto* c = static_cast<Ctx*>(d);
+      if (mnl_attr_get_type(a) == CTA_TUPLE_ORIG) {
+        c->e->orig_tuple = copy_attr(a);
+        mnl_attr_parse_nested(a, parse_tuple, c->m);
+      } else if (mnl_attr_get_type(a) == CTA_ZONE) {
+        c->e->zone = copy_attr(a);
       }
-      if (m->nlmsg_type == NLMSG_ERROR) {
-        const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(m));
-        // No conntrack module loaded means no entries to flush.
-        if (err->error == -ENOENT || err->error == -EOPNOTSUPP || err->error == 0) {
-          done = true;
-          break;
-        }
-        throw Error(kIoFailure, what + ": " + std::strerror(-err->error), detail::netlink_ext_ack(m));
-      }
-      Entry e;
-      e.family = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(m))->nfgen_family;
-      ProtoMatch match;
-      struct Ctx {
-        Entry* e;
-        ProtoMatch* m;
-      } ctx{&e, &match};
-      mnl_attr_parse(m, sizeof(nfgenmsg), [](const nlattr* a, void* d) -> int {
-        auto* c = static_cast<Ctx*>(d);
-        if (mnl_attr_get_type(a) == CTA_TUPLE_ORIG) {
-          c->e->orig_tuple = copy_attr(a);
-          mnl_attr_parse_nested(a, parse_tuple, c->m);
-        } else if (mnl_attr_get_type(a) == CTA_ZONE) {
-          c->e->zone = copy_attr(a);
-        }
-        return MNL_CB_OK;
-      }, &ctx);
-      if (match.proto == l4proto && match.has_port && !e.orig_tuple.empty() &&
-          std::find(dst_ports.begin(), dst_ports.end(), match.dport) != dst_ports.end())
-        doomed.push_back(std::move(e));
-    }
-  }
+      return MNL_CB_OK;
+    }, &ctx);
+    if (match.proto == l4proto && match.has_port && !e.orig_tuple.empty() &&
+        std::find(dst_ports.begin(), dst_ports.end(), match.dport) != dst_ports.end())
+      doomed.push_back(std::move(e));
+  }, "failed to list conntrack entries");
 
   int deleted = 0;
   for (const auto& e : doomed) {

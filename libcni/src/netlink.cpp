@@ -82,6 +82,43 @@ mnl_socket* open_netlink_socket(int protocol, const std::string& what) {
   return s;
 }
 
+void netfilter_dump(mnl_socket* sock, nlmsghdr* req, const std::function<void(const nlmsghdr*)>& on_msg,
+                    const std::string& what) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (mnl_socket_sendto(sock, req, req->nlmsg_len) < 0) throw io_error(what, errno);
+    NetlinkBuffer buf(MNL_SOCKET_BUFFER_SIZE);
+    std::vector<std::vector<char>> msgs;
+    bool intr = false;
+    for (bool done = false; !done;) {
+      ssize_t n = mnl_socket_recvfrom(sock, buf.data(), buf.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw io_error(what, errno);
+      }
+      int len = static_cast<int>(n);
+      for (auto* m = reinterpret_cast<nlmsghdr*>(buf.data()); mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
+        if (m->nlmsg_flags & NLM_F_DUMP_INTR) intr = true;
+        if (m->nlmsg_type == NLMSG_DONE) {
+          done = true;
+          break;
+        }
+        if (m->nlmsg_type == NLMSG_ERROR) {
+          const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(m));
+          if (err->error == -ENOENT || err->error == -EOPNOTSUPP) return;
+          if (err->error != 0) throw Error(kIoFailure, what + ": " + std::strerror(-err->error), netlink_ext_ack(m));
+          done = true;
+          break;
+        }
+        msgs.emplace_back(reinterpret_cast<char*>(m), reinterpret_cast<char*>(m) + m->nlmsg_len);
+      }
+    }
+    if (intr) continue;
+    for (const auto& m : msgs) on_msg(reinterpret_cast<const nlmsghdr*>(m.data()));
+    return;
+  }
+  throw Error(kTryAgainLater, what + ": the kernel kept interrupting the dump");
+}
+
 std::string netlink_ext_ack(const nlmsghdr* nlh) {
   if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return {};
   const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
@@ -317,6 +354,14 @@ bool Netlink::create_bridge(const std::string& name, int mtu, bool vlan_filterin
   Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
   r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
   r.str(IFLA_IFNAME, name);
+  // A bridge whose MAC the kernel chose follows its lowest port's MAC, so it changes as
+  // containers come and go: their ARP entries for the gateway go stale, and CHECK of an
+  // earlier attachment sees another bridge MAC. A MAC given at creation stays. Random,
+  // unicast, locally administered.
+  Mac mac{};
+  if (getrandom(mac.data(), mac.size(), 0) != static_cast<ssize_t>(mac.size())) mac = {0, 0x16, 0x3e, 0, 0, 1};
+  mac[0] = static_cast<uint8_t>((mac[0] & 0xfe) | 0x02);
+  r.bytes(IFLA_ADDRESS, mac.data(), mac.size());
   if (mtu > 0) r.u32(IFLA_MTU, static_cast<uint32_t>(mtu));
   auto* info = r.nest(IFLA_LINKINFO);
   r.str(IFLA_INFO_KIND, "bridge");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,13 @@ namespace cni::detail {
 // requested (best effort: older kernels lack them). Throws Error(kIoFailure) naming `what`.
 mnl_socket* open_netlink_socket(int protocol, const std::string& what);
 std::string netlink_ext_ack(const nlmsghdr* nlh);  // nlh: an NLMSG_ERROR message
+
+// A netfilter (nftables, ctnetlink) dump on `sock`: sends `req`, collects the reply, and
+// hands every message to on_msg once the dump completed without the kernel marking it
+// interrupted (NLM_F_DUMP_INTR: re-sent, up to 5 times). ENOENT (no such table or chain)
+// and EOPNOTSUPP (no such subsystem loaded) are an empty dump. Throws Error naming `what`.
+void netfilter_dump(mnl_socket* sock, nlmsghdr* req, const std::function<void(const nlmsghdr*)>& on_msg,
+                    const std::string& what);
 
 // A netlink message buffer, deliberately uninitialised: zeroing it would touch, and so fault
 // in, every page, and page faults are a large part of a short-lived plugin's cost (in VMs

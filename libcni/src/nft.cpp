@@ -45,43 +45,18 @@ uint32_t next_seq() {
 
 void add_expr(nftnl_rule* r, nftnl_expr* e) { nftnl_rule_add_expr(r, e); }
 
-// Runs a dump request and hands every reply message to on_msg; ENOENT (no such table or
-// chain) is an empty result.
 void dump(nlmsghdr* nlh, const std::function<void(const nlmsghdr*)>& on_msg, const std::string& what) {
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    Socket sock;
-    if (mnl_socket_sendto(sock.s, nlh, nlh->nlmsg_len) < 0) throw io_error(what, errno);
-    detail::NetlinkBuffer buf(65536);
-    std::vector<std::vector<char>> msgs;
-    bool intr = false;
-    for (bool done = false; !done;) {
-      ssize_t n = mnl_socket_recvfrom(sock.s, buf.data(), buf.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw io_error(what, errno);
-      }
-      int len = static_cast<int>(n);
-      for (auto* m = reinterpret_cast<nlmsghdr*>(buf.data()); mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len)) {
-        if (m->nlmsg_flags & NLM_F_DUMP_INTR) intr = true;
-        if (m->nlmsg_type == NLMSG_DONE) {
-          done = true;
-          break;
-        }
-        if (m->nlmsg_type == NLMSG_ERROR) {
-          const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(m));
-          if (err->error == -ENOENT) return;
-          if (err->error != 0) throw Error(kIoFailure, what + ": " + std::strerror(-err->error), detail::netlink_ext_ack(m));
-          done = true;
-          break;
-        }
-        msgs.emplace_back(reinterpret_cast<char*>(m), reinterpret_cast<char*>(m) + m->nlmsg_len);
-      }
-    }
-    if (intr) continue;
-    for (const auto& m : msgs) on_msg(reinterpret_cast<const nlmsghdr*>(m.data()));
-    return;
-  }
-  throw Error(kTryAgainLater, what + ": the kernel kept interrupting the dump");
+  Socket sock;
+  detail::netfilter_dump(sock.s, nlh, on_msg, what);
+}
+
+// cmp <op> against `len` bytes of `value`, on register 1.
+void add_cmp(nftnl_rule* r, uint32_t op, const void* value, uint32_t len) {
+  auto* cmp = nftnl_expr_alloc("cmp");
+  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, op);
+  nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, value, len);
+  add_expr(r, cmp);
 }
 
 }  // namespace
@@ -105,11 +80,7 @@ Rule& Rule::match_nfproto(uint8_t nfproto) {
   nftnl_expr_set_u32(meta, NFTNL_EXPR_META_KEY, NFT_META_NFPROTO);
   nftnl_expr_set_u32(meta, NFTNL_EXPR_META_DREG, NFT_REG_1);
   add_expr(rule_, meta);
-  auto* cmp = nftnl_expr_alloc("cmp");
-  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-  nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, &nfproto, 1);
-  add_expr(rule_, cmp);
+  add_cmp(rule_, NFT_CMP_EQ, &nfproto, 1);
   return *this;
 }
 
@@ -131,11 +102,7 @@ Rule& Rule::match_payload(uint32_t base, uint32_t offset, const void* value, uin
     nftnl_expr_set(b, NFTNL_EXPR_BITWISE_XOR, zeros, len);
     add_expr(rule_, b);
   }
-  auto* cmp = nftnl_expr_alloc("cmp");
-  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, equal ? NFT_CMP_EQ : NFT_CMP_NEQ);
-  nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, value, len);
-  add_expr(rule_, cmp);
+  add_cmp(rule_, equal ? NFT_CMP_EQ : NFT_CMP_NEQ, value, len);
   return *this;
 }
 
@@ -146,11 +113,7 @@ void meta_cmp(nftnl_rule* r, uint32_t key, const void* value, uint32_t len, bool
   nftnl_expr_set_u32(meta, NFTNL_EXPR_META_KEY, key);
   nftnl_expr_set_u32(meta, NFTNL_EXPR_META_DREG, NFT_REG_1);
   add_expr(r, meta);
-  auto* cmp = nftnl_expr_alloc("cmp");
-  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, equal ? NFT_CMP_EQ : NFT_CMP_NEQ);
-  nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, value, len);
-  add_expr(r, cmp);
+  add_cmp(r, equal ? NFT_CMP_EQ : NFT_CMP_NEQ, value, len);
 }
 
 // ct <key> into reg 1, & mask, != 0: "ct status dnat", "ct state new".
@@ -167,11 +130,7 @@ void ct_bits_set(nftnl_rule* r, uint32_t key, uint32_t mask) {
   nftnl_expr_set(b, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof mask);
   nftnl_expr_set(b, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof zero);
   add_expr(r, b);
-  auto* cmp = nftnl_expr_alloc("cmp");
-  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, NFT_CMP_NEQ);
-  nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, &zero, sizeof zero);
-  add_expr(r, cmp);
+  add_cmp(r, NFT_CMP_NEQ, &zero, sizeof zero);
 }
 }  // namespace
 
@@ -202,11 +161,7 @@ Rule& Rule::match_fib_daddr_local() {
   nftnl_expr_set_u32(fib, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
   add_expr(rule_, fib);
   const uint32_t local = RTN_LOCAL;
-  auto* cmp = nftnl_expr_alloc("cmp");
-  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-  nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-  nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, &local, sizeof local);
-  add_expr(rule_, cmp);
+  add_cmp(rule_, NFT_CMP_EQ, &local, sizeof local);
   return *this;
 }
 

@@ -207,3 +207,30 @@ TEST_CASE("bridge: CHECK verifies the attachment", "[bridge]") {
   CHECK(lab.call("CHECK", "c1", c.path(), chk).rc != 0);
   CHECK(lab.del(c, conf).rc == 0);
 }
+
+TEST_CASE("bridge: the bridge keeps its MAC as ports come and go, so earlier attachments still CHECK", "[bridge]") {
+  // The reference leaves the MAC to the kernel, which gives a bridge its lowest port's MAC:
+  // a port with a lower MAC joining changes the gateway's MAC under every container.
+  Lab lab(plugin());
+  test::TestNetns c1("bc");
+  auto conf = lab.conf({"10.210.9.0/24"}, "1.0.0");
+  conf["isGateway"] = true;
+  auto r1 = lab.add(c1, conf, "c1");
+  INFO(r1.out);
+  REQUIRE(r1.rc == 0);
+  const auto before = lab.host_link(lab.br)["address"];
+  const auto port = test::unique_name("lp");
+  int rc = 0;
+  lab.in_host("ip link add " + port + " address 02:00:00:00:00:01 type veth peer name " + port + "p", &rc);
+  REQUIRE(rc == 0);
+  lab.in_host("ip link set " + port + " master " + lab.br + " up", &rc);
+  REQUIRE(rc == 0);
+  CHECK(lab.host_link(lab.br)["address"] == before);
+  auto chk = conf;
+  chk["prevResult"] = r1.json();
+  auto check = lab.call("CHECK", "c1", c1.path(), chk);
+  INFO(check.out);
+  CHECK(check.rc == 0);
+  lab.in_host("ip link del " + port);
+  CHECK(lab.del(c1, conf, "c1").rc == 0);
+}

@@ -71,7 +71,9 @@ TEST_CASE("bridge masq: CHECK notices a missing rule; GC removes stale attachmen
   REQUIRE(lab.add(ns, conf, stale).rc == 0);
   auto chk = conf;
   chk["prevResult"] = r.json();
-  CHECK(lab.call("CHECK", keep, nk.path(), chk).rc == 0);
+  auto c1 = lab.call("CHECK", keep, nk.path(), chk);
+  INFO(c1.out << c1.err);
+  CHECK(c1.rc == 0);
 
   auto gc = conf;
   gc["cni.dev/valid-attachments"] = json::array({{{"containerID", keep}, {"ifname", "eth0"}}});
