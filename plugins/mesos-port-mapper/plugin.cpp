@@ -76,6 +76,7 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
   } catch (const cni::Error& e) {
     delegate_failed(c, "ADD", e);
   }
+  if (c.mappings.empty()) return r;  // most tasks publish no port: nothing to write
   const auto att = attachment(c, args);
   try {
     hp::add({c.chain}, att, options(c), forwards(c, r, args.env.ifname));
