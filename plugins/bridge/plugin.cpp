@@ -10,45 +10,15 @@
 #include "bridge.hpp"
 #include "cni/delegate.hpp"
 #include "cni/error.hpp"
+#include "cni/rollback.hpp"
 #include "config.hpp"
 #include "kernel.hpp"
 
 namespace bridge {
 namespace {
 
-// Undo actions for a half-done ADD, run newest first unless the ADD completes.
-class Rollback {
- public:
-  Rollback() = default;
-  Rollback(const Rollback&) = delete;
-  Rollback& operator=(const Rollback&) = delete;
-  ~Rollback() {
-    for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
-      try {
-        (*it)();
-      } catch (...) {
-        // Best effort: the ADD's own error is what the runtime needs to see.
-      }
-    }
-  }
-  void push(std::function<void()> f) { undo_.push_back(std::move(f)); }
-  void commit() { undo_.clear(); }
-
- private:
-  std::vector<std::function<void()>> undo_;
-};
-
-// Runs one ADD step and names it in the error, so "which step failed" is never a guess.
-template <typename F>
-auto step(const std::string& what, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const cni::Error& e) {
-    throw e.prefixed(what);
-  } catch (const std::exception& e) {
-    throw cni::Error(cni::kInternal, what + ": " + e.what());
-  }
-}
+using cni::Rollback;
+using cni::step;
 
 Attachment attachment(const BridgeConfig& c, const cni::CmdArgs& args) {
   return {c.network, args.env.container_id, args.env.ifname};
