@@ -114,6 +114,16 @@ std::vector<std::string> get_string_list(const nlohmann::json& obj, const char* 
   return out;
 }
 
+std::vector<Route> get_routes(const nlohmann::json& obj, const char* key) {
+  if (!obj.is_object() || !obj.contains(key) || obj[key].is_null()) return {};
+  if (!obj[key].is_array()) invalid(std::string("\"") + key + "\" must be a list");
+  try {
+    return Result::from_json(nlohmann::json{{"routes", obj[key]}}).routes;
+  } catch (const Error& e) {
+    invalid(std::string("invalid \"") + key + "\": " + e.msg());
+  }
+}
+
 void validate_link_name(const std::string& name, const std::string& what) {
   bool ok = !name.empty() && name.size() <= 15 && name != "." && name != "..";
   for (char c : name)

@@ -111,4 +111,15 @@ Link check_container_link(const CmdArgs& args, const std::string& ipam_type, con
   return *l;
 }
 
+void forward_to_ipam(const char* verb, const CmdArgs& args) {
+  const std::string type = args.conf.ipam_type();
+  if (!type.empty()) delegate_run(verb, type, args.stdin_data, args.env);
+}
+
+Callbacks ipam_state_callbacks(std::function<Result(const CmdArgs&)> add, std::function<void(const CmdArgs&)> del,
+                               std::function<void(const CmdArgs&)> check) {
+  return {std::move(add), std::move(del), std::move(check), [](const CmdArgs& a) { forward_to_ipam("STATUS", a); },
+          [](const CmdArgs& a) { forward_to_ipam("GC", a); }};
+}
+
 }  // namespace cni

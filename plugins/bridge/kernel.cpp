@@ -182,12 +182,6 @@ void masq_check(const Attachment& a, bool iptables, const std::vector<cni::IpCon
     throw cni::Error(cni::kInternal, "masquerade rules for container " + a.container_id + " on " + a.ifname + " are missing");
 }
 
-void masq_gc(const std::string& network, const std::vector<Attachment>& keep) {
-  std::vector<cni::Attachment> k;
-  for (const auto& a : keep) k.push_back(lib(a));
-  cni::masq_gc(network, k);
-}
-
 void spoofcheck_add(const Attachment& a, const std::string& host_veth, const std::string& mac) {
   auto m = cni::mac_parse(mac);
   if (!m) throw cni::Error(cni::kInternal, "container MAC \"" + mac + "\" cannot be parsed");

@@ -10,6 +10,7 @@
 #include "bridge.hpp"
 #include "cni/delegate.hpp"
 #include "cni/error.hpp"
+#include "cni/masq_conf.hpp"
 #include "cni/rollback.hpp"
 #include "config.hpp"
 #include "kernel.hpp"
@@ -215,16 +216,7 @@ void cmd_status(const cni::CmdArgs& args) {
 
 void cmd_gc(const cni::CmdArgs& args) {
   const BridgeConfig c = parse_config(args.conf, args.env.args);
-  std::vector<Attachment> keep;
-  for (const auto& a : cni::valid_attachments(args.conf)) keep.push_back({c.network, a.container_id, a.ifname});
-  std::string first_error;
-  try {
-    masq_gc(c.network, keep);
-  } catch (const cni::Error& e) {
-    first_error = e.msg();
-  }
-  if (!c.l2_only()) cni::delegate_run("GC", c.ipam_type, args.stdin_data, args.env);
-  if (!first_error.empty()) throw cni::Error(cni::kIoFailure, "failed to collect masquerade rules: " + first_error);
+  cni::gc_masq_and_ipam(args, c.ipam_type);
 }
 
 }  // namespace

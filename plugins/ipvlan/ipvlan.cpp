@@ -3,6 +3,7 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include "builtin_ipam.hpp"
 #include "cni/container_link.hpp"
 #include "cni/delegate.hpp"
 #include "cni/error.hpp"
@@ -11,7 +12,6 @@
 #include "cni/netns.hpp"
 #include "cni/skel.hpp"
 #include "config.hpp"
-#include "host_local.hpp"
 
 namespace ipvlan {
 namespace {
@@ -98,18 +98,11 @@ void cmd_check(const cni::CmdArgs& args) {
   }
 }
 
-void forward(const char* verb, const cni::CmdArgs& args) {
-  const IpvlanConfig c = parse_config(args.conf);
-  if (!c.ipam_type.empty()) cni::delegate_run(verb, c.ipam_type, args.stdin_data, args.env);
-}
-
 }  // namespace
 }  // namespace ipvlan
 
 int main() {
-  cni::register_builtin("host-local", hostlocal::callbacks());  // see bridge's main
-  return cni::plugin_main(
-      {"ipvlan", "gives containers an ipvlan link over a host interface"},
-      {ipvlan::cmd_add, ipvlan::cmd_del, ipvlan::cmd_check,
-       [](const cni::CmdArgs& a) { ipvlan::forward("STATUS", a); }, [](const cni::CmdArgs& a) { ipvlan::forward("GC", a); }});
+  cnipp::register_builtin_ipam();
+  return cni::plugin_main({"ipvlan", "gives containers an ipvlan link over a host interface"},
+                          cni::ipam_state_callbacks(ipvlan::cmd_add, ipvlan::cmd_del, ipvlan::cmd_check));
 }

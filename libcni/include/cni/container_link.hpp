@@ -4,6 +4,7 @@
 // common part of CHECK. Each plugin keeps only its policy: which link, with which options.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "cni/iface.hpp"
@@ -52,5 +53,14 @@ void delete_container_link(const CmdArgs& args, const std::string& ipam_type);
 // and the prevResult's MAC, and every address and route of the prevResult on it. Returns
 // the link for the plugin's own checks.
 Link check_container_link(const CmdArgs& args, const std::string& ipam_type, const std::string& kind);
+
+// STATUS or GC for a plugin whose only state is its IPAM's: passed to the config's IPAM
+// plugin; without one, STATUS is "ready" and GC has nothing to collect.
+void forward_to_ipam(const char* verb, const CmdArgs& args);
+
+// The skeleton callbacks of such a plugin: its own ADD, DEL and CHECK; STATUS and GC
+// forwarded to IPAM.
+Callbacks ipam_state_callbacks(std::function<Result(const CmdArgs&)> add, std::function<void(const CmdArgs&)> del,
+                               std::function<void(const CmdArgs&)> check);
 
 }  // namespace cni
