@@ -75,12 +75,16 @@ std::optional<LinkState> Host::link(int index) { return state_of(impl_->nl.link(
 
 LinkState Host::ensure_bridge(const std::string& name, int mtu, bool promisc, bool vlan_filtering) {
   auto& nl = impl_->nl;
-  nl.create_bridge(name, mtu, vlan_filtering);
+  const bool created = nl.create_bridge(name, mtu, vlan_filtering);
   auto br = nl.link(name);
   if (!br) throw cni::Error(cni::kInternal, "bridge \"" + name + "\" vanished after creation");
   if (br->kind != "bridge")
     throw cni::Error(cni::kInvalidNetworkConfig, "\"" + name + "\" already exists but is not a bridge",
                      "link kind is \"" + br->kind + "\"");
+  // A new bridge's random MAC, set explicitly, stays: otherwise the kernel gives the bridge
+  // its lowest port's MAC as ports come and go, and the MAC an earlier ADD reported no
+  // longer matches at CHECK (ensure_gateway_addr pins it too, for gateways).
+  if (created && br->mac != cni::Mac{}) nl.set_mac(br->index, br->mac);
   if (promisc && !br->promisc) nl.set_promisc(br->index, true);
   best_effort_sysctl("net/ipv6/conf/" + name + "/accept_ra", "0");
   if (!br->up) nl.set_up(br->index);

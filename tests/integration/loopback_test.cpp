@@ -18,7 +18,7 @@ bool lo_up(const test::TestNetns& ns) {
 }
 }  // namespace
 
-TEST_CASE("loopback: a fresh namespace gets lo up with 127.0.0.1/8 and ::1; CHECK and DEL", "[loopback]") {
+TEST_CASE("loopback: a fresh namespace gets lo up with 127.0.0.1/8 and ::1, then CHECK and DEL", "[loopback]") {
   Lab lab;
   test::TestNetns c("lc");
   c.exec("ip link set lo down");
