@@ -8,8 +8,11 @@
 #include "../../ipam/host-local/config.hpp"
 #include "harness.hpp"
 
+#include "../../ipam/static/config.hpp"
 #include "../../plugins/bridge/config.hpp"
 #include "../../plugins/ipvlan/config.hpp"
+#include "../../plugins/macvlan/config.hpp"
+#include "../../plugins/ptp/config.hpp"
 
 namespace fs = std::filesystem;
 
@@ -18,7 +21,10 @@ void check_plugin_conf(const cni::NetConf& conf) {
   INFO("network " << conf.name << " type " << conf.type);
   if (conf.type == "bridge") CHECK_NOTHROW(bridge::parse_config(conf, ""));
   else if (conf.type == "ipvlan") CHECK_NOTHROW(ipvlan::parse_config(conf, true));
+  else if (conf.type == "macvlan") CHECK_NOTHROW(macvlan::parse_config(conf, ""));
+  else if (conf.type == "ptp") CHECK_NOTHROW(ptp::parse_config(conf));
   if (conf.ipam_type() == "host-local") CHECK_NOTHROW(hostlocal::load_config(conf, ""));
+  if (conf.ipam_type() == "static") CHECK_NOTHROW(staticipam::load_config(conf, ""));
 }
 }  // namespace
 
@@ -32,11 +38,11 @@ TEST_CASE("conf-examples/mesos: single-plugin .conf files without cniVersion tha
     CHECK(conf.cni_version == "0.1.0");
     CHECK_FALSE(conf.raw.contains("plugins"));
     CHECK_FALSE(conf.name.empty());
-    CHECK((conf.type == "bridge" || conf.type == "ipvlan"));
+    CHECK((conf.type == "bridge" || conf.type == "ipvlan" || conf.type == "macvlan" || conf.type == "ptp"));
     check_plugin_conf(conf);
     ++n;
   }
-  CHECK(n == 3);
+  CHECK(n == 5);
 }
 
 TEST_CASE("conf-examples/cni: conflists that load and whose plugins accept their config", "[examples]") {
