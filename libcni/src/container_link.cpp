@@ -15,6 +15,26 @@ Netns open_container_netns(const std::string& path) {
   return std::move(*ns);
 }
 
+ContainerSide open_for_add(const CmdArgs& args) {
+  Netns ns = open_container_netns(args.env.netns);
+  Netlink nl = Netlink::open_in(ns);
+  if (nl.link(args.env.ifname))
+    throw Error(kInvalidEnvironment, "interface \"" + args.env.ifname + "\" already exists in " + args.env.netns);
+  return {std::move(ns), std::move(nl)};
+}
+
+MasterSide::MasterSide(bool in_container, Netlink& container)
+    : own_(in_container ? std::nullopt : std::optional<Netlink>(Netlink::open())), nl_(in_container ? container : *own_) {}
+
+Link MasterSide::find(const std::string& name, int mtu) {
+  auto m = nl_.link(name);
+  if (!m) throw Error(kInvalidNetworkConfig, "failed to lookup master \"" + name + "\": no such interface");
+  if (mtu > m->mtu)
+    throw Error(kInvalidNetworkConfig, "invalid MTU " + std::to_string(mtu) + ", must be [0, master MTU(" +
+                                           std::to_string(m->mtu) + ")]");
+  return *m;
+}
+
 std::string default_route_interface(Netlink& nl) {
   for (int family : {AF_INET, AF_INET6})
     for (const auto& r : nl.routes(family))

@@ -18,10 +18,9 @@ std::string ipam_of(const cni::NetConf& conf) {
 cni::Result cmd_add(const cni::CmdArgs& args) {
   const std::string ipam = ipam_of(args.conf);
   const std::string& ifname = args.env.ifname;
-  cni::Netns ns = cni::open_container_netns(args.env.netns);
-  cni::Netlink cont = cni::Netlink::open_in(ns);
-  if (cont.link(ifname))
-    throw cni::Error(cni::kInvalidEnvironment, "interface \"" + ifname + "\" already exists in " + args.env.netns);
+  cni::ContainerSide side = cni::open_for_add(args);
+  cni::Netns& ns = side.ns;
+  cni::Netlink& cont = side.nl;
   cni::NewLink spec;
   spec.name = ifname;
   spec.kind = "dummy";

@@ -56,10 +56,9 @@ cni::Result add_dpdk(const HostDeviceConfig& c, const cni::CmdArgs& args) {
 cni::Result cmd_add(const cni::CmdArgs& args) {
   const HostDeviceConfig c = parse_config(args.conf);
   const std::string& ifname = args.env.ifname;
-  cni::Netns ns = cni::open_container_netns(args.env.netns);
-  cni::Netlink cont = cni::Netlink::open_in(ns);
-  if (cont.link(ifname))
-    throw cni::Error(cni::kInvalidEnvironment, "interface \"" + ifname + "\" already exists in " + args.env.netns);
+  cni::ContainerSide side = cni::open_for_add(args);
+  cni::Netns& ns = side.ns;
+  cni::Netlink& cont = side.nl;
   const cni::Netns host_ns = cni::Netns::current();
   cni::Netlink host = cni::Netlink::open();
   const Selection sel = select_device(c, host.links());

@@ -31,25 +31,20 @@ std::string resolve_master(const IpvlanConfig& c, const cni::NetConf& conf, cni:
 cni::Result cmd_add(const cni::CmdArgs& args) {
   const IpvlanConfig c = parse_config(args.conf, /*for_add=*/true);
   const std::string& ifname = args.env.ifname;
-  cni::Netns ns = cni::open_container_netns(args.env.netns);
-  cni::Netlink cont = cni::Netlink::open_in(ns);
-  if (cont.link(ifname))
-    throw cni::Error(cni::kInvalidEnvironment, "interface \"" + ifname + "\" already exists in " + args.env.netns);
-  std::optional<cni::Netlink> host_nl;
-  if (!c.link_in_container) host_nl.emplace(cni::Netlink::open());
-  cni::Netlink& master_nl = c.link_in_container ? cont : *host_nl;
-  const std::string master = resolve_master(c, args.conf, master_nl);
-  auto m = master_nl.link(master);
-  if (!m) throw cni::Error(cni::kInvalidNetworkConfig, "failed to look up master \"" + master + "\": no such interface");
+  cni::ContainerSide side = cni::open_for_add(args);
+  cni::Netns& ns = side.ns;
+  cni::Netlink& cont = side.nl;
+  cni::MasterSide masters(c.link_in_container, cont);
+  const cni::Link m = masters.find(resolve_master(c, args.conf, masters.nl()));
 
   cni::NewLink spec;
   spec.name = ifname;
   spec.kind = "ipvlan";
-  spec.parent = m->index;
+  spec.parent = m.index;
   spec.mtu = c.mtu;
   spec.ipvlan_mode = c.mode;
   spec.netns_fd = c.link_in_container ? -1 : ns.fd();
-  cni::step("failed to create ipvlan", [&] { cni::create_container_link(master_nl, cont, spec); });
+  cni::step("failed to create ipvlan", [&] { cni::create_container_link(masters.nl(), cont, spec); });
   cni::Rollback undo;
   undo.push([&] { cont.delete_link(ifname); });
 

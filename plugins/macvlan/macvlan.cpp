@@ -13,35 +13,20 @@
 namespace macvlan {
 namespace {
 
-// The master's namespace: the container's own with linkInContainer, else ours.
-struct MasterSide {
-  std::optional<cni::Netlink> host;
-  cni::Netlink& nl;
-  MasterSide(const MacvlanConfig& c, cni::Netlink& container)
-      : host(c.link_in_container ? std::nullopt : std::optional<cni::Netlink>(cni::Netlink::open())),
-        nl(c.link_in_container ? container : *host) {}
-};
-
-cni::Link find_master(const MacvlanConfig& c, cni::Netlink& nl) {
-  const std::string name = c.master.empty() ? cni::default_route_interface(nl) : c.master;
-  auto m = nl.link(name);
-  if (!m) throw cni::Error(cni::kInvalidNetworkConfig, "failed to lookup master \"" + name + "\": no such interface");
-  return *m;
+// The configured master, or the link of the default route where the master lives.
+cni::Link find_master(const MacvlanConfig& c, cni::MasterSide& side, int mtu = 0) {
+  return side.find(c.master.empty() ? cni::default_route_interface(side.nl()) : c.master, mtu);
 }
 
 cni::Result cmd_add(const cni::CmdArgs& args) {
   const MacvlanConfig c = parse_config(args.conf, args.env.args);
   cni::require_expressible(args.conf, !c.ipam_type.empty(), "macvlan");
   const std::string& ifname = args.env.ifname;
-  cni::Netns ns = cni::open_container_netns(args.env.netns);
-  cni::Netlink cont = cni::Netlink::open_in(ns);
-  if (cont.link(ifname))
-    throw cni::Error(cni::kInvalidEnvironment, "interface \"" + ifname + "\" already exists in " + args.env.netns);
-  MasterSide side(c, cont);
-  const cni::Link master = find_master(c, side.nl);
-  if (c.mtu > master.mtu)
-    throw cni::Error(cni::kInvalidNetworkConfig, "invalid MTU " + std::to_string(c.mtu) + ", must be [0, master MTU(" +
-                                                     std::to_string(master.mtu) + ")]");
+  cni::ContainerSide side = cni::open_for_add(args);
+  cni::Netns& ns = side.ns;
+  cni::Netlink& cont = side.nl;
+  cni::MasterSide masters(c.link_in_container, cont);
+  const cni::Link master = find_master(c, masters, c.mtu);
 
   cni::NewLink spec;
   spec.name = ifname;
@@ -51,7 +36,7 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
   if (!c.mac.empty()) spec.mac = cni::mac_parse(c.mac);
   spec.macvlan_mode = c.mode;
   spec.netns_fd = c.link_in_container ? -1 : ns.fd();
-  cni::step("failed to create macvlan", [&] { cni::create_container_link(side.nl, cont, spec); });
+  cni::step("failed to create macvlan", [&] { cni::create_container_link(masters.nl(), cont, spec); });
   cni::Rollback undo;
   undo.push([&] { cont.delete_link(ifname); });
 
@@ -76,8 +61,8 @@ void cmd_check(const cni::CmdArgs& args) {
                                          " does not match expected value: " + c.mode_name);
   cni::Netns ns = cni::open_container_netns(args.env.netns);
   cni::Netlink cont = cni::Netlink::open_in(ns);
-  MasterSide side(c, cont);
-  const cni::Link master = find_master(c, side.nl);
+  cni::MasterSide masters(c.link_in_container, cont);
+  const cni::Link master = find_master(c, masters);
   if (l.link != master.index)
     throw cni::Error(cni::kInternal, "container macvlan " + args.env.ifname + " is not on master " + master.name);
 }

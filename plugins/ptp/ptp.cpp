@@ -69,10 +69,9 @@ void route_to_container(cni::Netlink& host, const cni::Link& veth, const cni::Ip
 cni::Result cmd_add(const cni::CmdArgs& args) {
   const PtpConfig c = parse_config(args.conf);
   const std::string& ifname = args.env.ifname;
-  cni::Netns ns = cni::open_container_netns(args.env.netns);
-  cni::Netlink cont = cni::Netlink::open_in(ns);
-  if (cont.link(ifname))
-    throw cni::Error(cni::kInvalidEnvironment, "interface \"" + ifname + "\" already exists in " + args.env.netns);
+  cni::ContainerSide side = cni::open_for_add(args);
+  cni::Netns& ns = side.ns;
+  cni::Netlink& cont = side.nl;
   const cni::Netns host_ns = cni::Netns::current();
   cni::Netlink host = cni::Netlink::open();
   cni::Rollback undo;  // after what its undo steps use, so it runs before they are gone

@@ -26,10 +26,9 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
   cni::require_expressible(args.conf, !c.ipam_type.empty(), "tap");
   check_selinux(c);
   const std::string& ifname = args.env.ifname;
-  cni::Netns ns = cni::open_container_netns(args.env.netns);
-  cni::Netlink cont = cni::Netlink::open_in(ns);
-  if (cont.link(ifname))
-    throw cni::Error(cni::kInvalidEnvironment, "interface \"" + ifname + "\" already exists in " + args.env.netns);
+  cni::ContainerSide side = cni::open_for_add(args);
+  cni::Netns& ns = side.ns;
+  cni::Netlink& cont = side.nl;
   std::optional<cni::Link> bridge;
   if (!c.bridge.empty()) {
     bridge = cont.link(c.bridge);

@@ -15,27 +15,20 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
   const VlanConfig c = parse_config(args.conf);
   cni::require_expressible(args.conf, !c.ipam_type.empty(), "vlan");
   const std::string& ifname = args.env.ifname;
-  cni::Netns ns = cni::open_container_netns(args.env.netns);
-  cni::Netlink cont = cni::Netlink::open_in(ns);
-  if (cont.link(ifname))
-    throw cni::Error(cni::kInvalidEnvironment, "interface \"" + ifname + "\" already exists in " + args.env.netns);
-  std::optional<cni::Netlink> host;
-  if (!c.link_in_container) host.emplace(cni::Netlink::open());
-  cni::Netlink& master_nl = c.link_in_container ? cont : *host;
-  auto master = master_nl.link(c.master);
-  if (!master) throw cni::Error(cni::kInvalidNetworkConfig, "failed to lookup master \"" + c.master + "\": no such interface");
-  if (c.mtu > master->mtu)
-    throw cni::Error(cni::kInvalidNetworkConfig, "invalid MTU " + std::to_string(c.mtu) + ", must be [0, master MTU(" +
-                                                     std::to_string(master->mtu) + ")]");
+  cni::ContainerSide side = cni::open_for_add(args);
+  cni::Netns& ns = side.ns;
+  cni::Netlink& cont = side.nl;
+  cni::MasterSide masters(c.link_in_container, cont);
+  const cni::Link master = masters.find(c.master, c.mtu);
 
   cni::NewLink spec;
   spec.name = ifname;
   spec.kind = "vlan";
-  spec.parent = master->index;
+  spec.parent = master.index;
   spec.mtu = c.mtu;
   spec.vlan_id = c.vlan_id;
   spec.netns_fd = c.link_in_container ? -1 : ns.fd();
-  cni::step("failed to create vlan", [&] { cni::create_container_link(master_nl, cont, spec); });
+  cni::step("failed to create vlan", [&] { cni::create_container_link(masters.nl(), cont, spec); });
   // Unlike the reference, a failure after this point (IPAM, addresses) removes the link.
   cni::Rollback undo;
   undo.push([&] { cont.delete_link(ifname); });

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "cni/iface.hpp"
@@ -19,6 +20,30 @@ namespace cni {
 // The container's namespace for ADD and CHECK; Error(kInvalidEnvironment) when the path
 // does not exist, as for a path that is not a namespace.
 Netns open_container_netns(const std::string& path);
+
+// The container side of an ADD: its namespace and a netlink socket bound there, with
+// CNI_IFNAME still free (Error(kInvalidEnvironment) when taken: checked before anything is
+// created or allocated, the spec's MUST).
+struct ContainerSide {
+  Netns ns;
+  Netlink nl;
+};
+ContainerSide open_for_add(const CmdArgs& args);
+
+// Where the master of a link made over one (macvlan, vlan, ipvlan) lives: our namespace, or
+// the container's with linkInContainer.
+class MasterSide {
+ public:
+  MasterSide(bool in_container, Netlink& container);
+  Netlink& nl() { return nl_; }
+  // The master `name`; Error(kInvalidNetworkConfig) when it is absent or when `mtu` (non-zero)
+  // exceeds the master's MTU, which a link over it cannot.
+  Link find(const std::string& name, int mtu = 0);
+
+ private:
+  std::optional<Netlink> own_;
+  Netlink& nl_;
+};
 
 // The link of the first default route (IPv4 first, then IPv6) in `nl`'s namespace; code 7
 // "no default route interface found" when there is none.
