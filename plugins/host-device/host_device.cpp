@@ -75,15 +75,15 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
     cni::write_file_atomic(path, before.to_json());
   });
   undo.push([path] { std::filesystem::remove(path); });
+  // Undone wherever the device ends up: moved back if it got into the container, and in any
+  // case its alias cleared and its state put back.
+  undo.push([&] {
+    if (auto l = cont.link(ifname)) cont.move_to_netns(l->index, host_ns.fd(), before.device);
+    if (auto back = host.link(before.device)) settle_back(host, back->index, before);
+  });
   cni::step("failed to move \"" + dev->name + "\" into netns " + args.env.netns, [&] {
     host.set_alias(dev->index, dev->name);
     host.move_to_netns(dev->index, ns.fd(), ifname);
-  });
-  undo.push([&] {
-    if (auto l = cont.link(ifname)) {
-      cont.move_to_netns(l->index, host_ns.fd(), before.device);
-      if (auto back = host.link(before.device)) settle_back(host, back->index, before);
-    }
   });
   cni::Result result = cni::attach_addresses(args, c.ipam_type, undo, ns, cont, {});
   if (c.dns && !c.dns->empty()) result.dns = *c.dns;

@@ -156,3 +156,22 @@ TEST_CASE("host-device: refusals and failed ADDs leave the device in the host as
   CHECK(lab.call_ours("ADD", c, lab.conf()).json()["code"] == 4);
   CHECK(lab.restored());
 }
+
+TEST_CASE("host-device: GC gives back the device of a forgotten attachment whose netns died", "[host-device]") {
+  HostDeviceLab lab;
+  auto conf = lab.conf();
+  conf["cniVersion"] = "1.1.0";
+  {
+    test::TestNetns c("hc");
+    REQUIRE(lab.call_ours("ADD", c, conf).rc == 0);
+    c.exec("ip link set eth0 netns " + lab.host.name);  // what the kernel does with a NIC
+  }
+  REQUIRE(lab.state_files().size() == 1);
+  auto gc = conf;
+  gc["cni.dev/valid-attachments"] = json::array();
+  auto g = lab.call(test::ours("host-device"), "GC", "", "", gc, "");
+  INFO(g.out << g.err);
+  CHECK(g.rc == 0);
+  CHECK(lab.restored());
+  CHECK(lab.state_files().empty());
+}

@@ -156,3 +156,24 @@ TEST_CASE("ptp: MTU, dns, static IPAM and the 0.1.0 result Mesos reads", "[ptp]"
   CHECK(c.exec("ip -4 route show 10.223.7.0/24") == "10.223.7.0/24 via 10.223.7.1 dev eth0 src 10.223.7.7 \n");
   REQUIRE(lab.del(c, conf).rc == 0);
 }
+
+TEST_CASE("ptp: GC removes the rules and leases of attachments the runtime no longer knows", "[ptp]") {
+  PtpLab lab;
+  test::TestNetns keep_ns("pc"), stale_ns("pc");
+  auto conf = lab.conf("1.1.0");
+  conf["ipMasq"] = true;
+  const std::string keep = test::unique_name("pk"), stale = test::unique_name("ps");
+  REQUIRE(lab.add(keep_ns, conf, keep).rc == 0);
+  REQUIRE(lab.add(stale_ns, conf, stale).rc == 0);
+  auto gc = conf;
+  gc["cni.dev/valid-attachments"] = json::array({{{"containerID", keep}, {"ifname", "eth0"}}});
+  auto g = lab.call(test::ours("ptp"), "GC", "", "", gc, "");
+  INFO(g.out << g.err);
+  CHECK(g.rc == 0);
+  CHECK_FALSE(lab.masq_rules(keep).empty());
+  CHECK(lab.masq_rules(stale).empty());
+  CHECK(lab.leases("ptpnet").size() == 2);  // one address per family, the kept attachment's
+  REQUIRE(lab.del(keep_ns, conf, keep).rc == 0);
+  REQUIRE(lab.del(stale_ns, conf, stale).rc == 0);
+  CHECK(lab.leases("ptpnet").empty());
+}
