@@ -417,6 +417,40 @@ void portmap_rows(const Side& ours, const Side& ref, int reps, const fs::path& d
   }
 }
 
+// macvlan (over a veth standing in for the LAN NIC) and ptp (+ipMasq), each with host-local,
+// one ADD then one DEL per fresh container netns, like the bridge rows.
+std::pair<Stats, Stats> bench_link_plugin(const Side& side, const std::string& plugin, int reps, const std::string& data) {
+  auto conf = plugin == "macvlan"
+                  ? json({{"cniVersion", "1.0.0"}, {"name", "bmv"}, {"type", "macvlan"}, {"master", "bmv0"},
+                          {"ipam", {{"type", "host-local"}, {"dataDir", data}, {"subnet", "10.247.0.0/16"}}}})
+                  : json({{"cniVersion", "1.0.0"}, {"name", "bptp"}, {"type", "ptp"}, {"ipMasq", true},
+                          {"ipam", {{"type", "host-local"}, {"dataDir", data}, {"subnet", "10.246.0.0/16"},
+                                    {"routes", json::array({{{"dst", "0.0.0.0/0"}}})}}}});
+  std::vector<Sample> adds, dels;
+  for (int i = 0; i < reps; ++i) {
+    auto name = "bl-" + std::to_string(getpid()) + "-" + std::to_string(i);
+    auto path = make_ns(name);
+    auto id = plugin + std::to_string(i);
+    adds.push_back(run(side.path + "/" + plugin, cni_env("ADD", id, path, side.path), conf.dump()));
+    dels.push_back(run(side.path + "/" + plugin, cni_env("DEL", id, path, side.path), conf.dump()));
+    drop_ns(name);
+  }
+  return {stats(adds), stats(dels)};
+}
+
+void link_plugin_rows(const Side& ours, const Side& ref, int reps, const fs::path& data) {
+  header("macvlan and ptp + host-local, one ADD then one DEL per fresh container netns");
+  sh("ip link add bmv0 type veth peer name bmv0p 2>/dev/null; ip link set bmv0 up; ip link set bmv0p up");
+  for (const char* plugin : {"macvlan", "ptp"}) {
+    auto o = bench_link_plugin(ours, plugin, reps, data / "ours");
+    auto r = bench_link_plugin(ref, plugin, reps, data / "ref");
+    const std::string label = std::string(plugin) + (std::string(plugin) == "ptp" ? " +ipMasq" : "");
+    row(label + " ADD", o.first, r.first);
+    row(label + " DEL", o.second, r.second);
+  }
+  sh("ip link del bmv0 2>/dev/null");
+}
+
 // host-local alone: an ADD+DEL pair, and ADD with 0, 1,000 and 5,000 leases in the store.
 void host_local_rows(const Side& ours, const Side& ref, int reps, const fs::path& data) {
   header("host-local alone");
@@ -510,6 +544,7 @@ int main(int argc, char** argv) {
 
     if (!bridge_only) {
       portmap_rows(ours, ref, reps, data);
+      link_plugin_rows(ours, ref, reps, data);
       host_local_rows(ours, ref, reps, data);
       concurrency_rows(ours, ref, data);
     }

@@ -173,14 +173,7 @@ Config load_config(const cni::NetConf& conf, const std::string& cni_args) {
       if (c.range_sets[i].overlaps(c.range_sets[j]))
         invalid("range set " + std::to_string(i) + " overlaps with " + std::to_string(j));
 
-  if (ipam.contains("routes") && !ipam["routes"].is_null()) {
-    if (!ipam["routes"].is_array()) invalid("\"routes\" must be a list");
-    try {
-      c.routes = cni::Result::from_json(json{{"routes", ipam["routes"]}}).routes;
-    } catch (const Error& e) {
-      invalid("invalid \"routes\": " + e.msg());
-    }
-  }
+  c.routes = cni::get_routes(ipam, "routes");
   // Every requested IP must fall in some range set: refuse before touching the disk.
   for (const auto& ip : c.requested) {
     bool found = false;

@@ -1,5 +1,6 @@
 #include "cni/config.hpp"
 
+#include <cctype>
 #include <set>
 
 #include "cni/error.hpp"
@@ -111,6 +112,25 @@ std::vector<std::string> get_string_list(const nlohmann::json& obj, const char* 
     out.push_back(v.get<std::string>());
   }
   return out;
+}
+
+std::vector<Route> get_routes(const nlohmann::json& obj, const char* key) {
+  if (!obj.is_object() || !obj.contains(key) || obj[key].is_null()) return {};
+  if (!obj[key].is_array()) invalid(std::string("\"") + key + "\" must be a list");
+  try {
+    return Result::from_json(nlohmann::json{{"routes", obj[key]}}).routes;
+  } catch (const Error& e) {
+    invalid(std::string("invalid \"") + key + "\": " + e.msg());
+  }
+}
+
+void validate_link_name(const std::string& name, const std::string& what) {
+  bool ok = !name.empty() && name.size() <= 15 && name != "." && name != "..";
+  for (char c : name)
+    if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c)) || c == '\0') ok = false;
+  if (!ok)
+    throw Error(kInvalidNetworkConfig, "invalid " + what + " \"" + name + "\"",
+                "an interface name has 1-15 characters and no '/', ':' or whitespace");
 }
 
 void validate_network_name(const std::string& name) {

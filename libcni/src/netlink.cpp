@@ -271,14 +271,20 @@ Link parse_link(const nlmsghdr* nlh) {
       case IFLA_LINK: l.link = static_cast<int>(mnl_attr_get_u32(a)); break;
       case IFLA_LINK_NETNSID: l.has_link_netnsid = true; break;
       case IFLA_OPERSTATE: l.oper_up = mnl_attr_get_u8(a) == IF_OPER_UP; break;
+      case IFLA_IFALIAS: l.alias = mnl_attr_get_str(a); break;
+      case IFLA_TXQLEN: l.txqlen = static_cast<int>(mnl_attr_get_u32(a)); break;
       case IFLA_LINKINFO:
         mnl_attr_parse_nested(a, [](const nlattr* b, void* d) -> int {
           Link& l = *static_cast<Ctx*>(d)->l;
           if (mnl_attr_get_type(b) == IFLA_INFO_KIND) l.kind = mnl_attr_get_str(b);
-          if (mnl_attr_get_type(b) == IFLA_INFO_DATA && l.kind == "ipvlan") {
+          // IFLA_INFO_KIND precedes IFLA_INFO_DATA in the kernel's messages.
+          if (mnl_attr_get_type(b) == IFLA_INFO_DATA) {
             mnl_attr_parse_nested(b, [](const nlattr* c, void* dd) -> int {
-              if (mnl_attr_get_type(c) == IFLA_IPVLAN_MODE)
-                static_cast<Ctx*>(dd)->l->ipvlan_mode = mnl_attr_get_u16(c);
+              Link& l = *static_cast<Ctx*>(dd)->l;
+              const auto t = mnl_attr_get_type(c);
+              if (l.kind == "ipvlan" && t == IFLA_IPVLAN_MODE) l.ipvlan_mode = mnl_attr_get_u16(c);
+              if (l.kind == "macvlan" && t == IFLA_MACVLAN_MODE) l.macvlan_mode = static_cast<int>(mnl_attr_get_u32(c));
+              if (l.kind == "vlan" && t == IFLA_VLAN_ID) l.vlan_id = mnl_attr_get_u16(c);
               return MNL_CB_OK;
             }, d);
           }
@@ -613,6 +619,45 @@ std::vector<BridgeVlan> Netlink::bridge_vlans(int index) {
   return out;
 }
 
+// --- container-link plugins (macvlan, vlan, dummy, host-device, tap) ---
+
+void Netlink::create_link(const NewLink& l) {
+  Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.str(IFLA_IFNAME, l.name);
+  if (l.parent) r.u32(IFLA_LINK, static_cast<uint32_t>(l.parent));
+  if (l.mtu > 0) r.u32(IFLA_MTU, static_cast<uint32_t>(l.mtu));
+  if (l.mac) r.bytes(IFLA_ADDRESS, l.mac->data(), 6);
+  if (l.netns_fd >= 0) r.u32(IFLA_NET_NS_FD, static_cast<uint32_t>(l.netns_fd));
+  auto* info = r.nest(IFLA_LINKINFO);
+  r.str(IFLA_INFO_KIND, l.kind);
+  if (l.kind == "macvlan" || l.kind == "vlan" || l.kind == "ipvlan") {
+    auto* data = r.nest(IFLA_INFO_DATA);
+    if (l.kind == "macvlan") r.u32(IFLA_MACVLAN_MODE, static_cast<uint32_t>(l.macvlan_mode));
+    if (l.kind == "vlan") r.u16(IFLA_VLAN_ID, static_cast<uint16_t>(l.vlan_id));
+    if (l.kind == "ipvlan") r.u16(IFLA_IPVLAN_MODE, static_cast<uint16_t>(l.ipvlan_mode));
+    r.end(data);
+  }
+  r.end(info);
+  impl_->must(r.nlh, "failed to create " + l.kind + " \"" + l.name + "\"");
+}
+
+void Netlink::set_alias(int index, const std::string& alias) {
+  auto r = setlink(index);
+  // An empty IFLA_IFALIAS clears the alias.
+  r.bytes(IFLA_IFALIAS, alias.data(), alias.size());
+  impl_->must(r.nlh, "failed to set alias \"" + alias + "\" on link " + std::to_string(index));
+}
+
+void Netlink::move_to_netns(int index, int netns_fd, const std::string& new_name) {
+  auto r = setlink(index);
+  r.u32(IFLA_NET_NS_FD, static_cast<uint32_t>(netns_fd));
+  r.str(IFLA_IFNAME, new_name);
+  impl_->must(r.nlh, "failed to move link " + std::to_string(index) + " to another namespace as \"" + new_name + "\"");
+}
+
+// ---
+
 void Netlink::add_address(int index, const Cidr& addr, bool nodad, bool exist_ok) {
   Request r(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
   auto* ifa = r.extra<ifaddrmsg>();
@@ -683,17 +728,20 @@ std::vector<Address> Netlink::addresses(int index, int family) {
 }
 
 namespace {
-void build_route(Request& r, const RouteEntry& rt) {
+// `for_delete`: protocol and scope left as wildcards (RTPROT_UNSPEC, RT_SCOPE_NOWHERE), so a
+// route the kernel made (proto kernel, scope link) is found by destination, gateway and link.
+void build_route(Request& r, const RouteEntry& rt, bool for_delete = false) {
   auto* rtm = r.extra<rtmsg>();
   rtm->rtm_family = static_cast<uint8_t>(rt.dst.ip.af());
   rtm->rtm_dst_len = static_cast<uint8_t>(rt.dst.prefix);
   rtm->rtm_table = static_cast<uint8_t>(rt.table < 256 ? rt.table : static_cast<int>(RT_TABLE_UNSPEC));
-  rtm->rtm_protocol = RTPROT_BOOT;
-  rtm->rtm_scope = static_cast<uint8_t>(rt.scope);
+  rtm->rtm_protocol = for_delete ? RTPROT_UNSPEC : RTPROT_BOOT;
+  rtm->rtm_scope = static_cast<uint8_t>(for_delete ? RT_SCOPE_NOWHERE : rt.scope);
   rtm->rtm_type = RTN_UNICAST;
   if (rt.table >= 256) r.u32(RTA_TABLE, static_cast<uint32_t>(rt.table));
   if (rt.dst.prefix > 0) put_addr(r, RTA_DST, rt.dst.ip);
   if (rt.gw) put_addr(r, RTA_GATEWAY, *rt.gw);
+  if (rt.src) put_addr(r, RTA_PREFSRC, *rt.src);
   if (rt.oif) r.u32(RTA_OIF, static_cast<uint32_t>(rt.oif));
   if (rt.priority) r.u32(RTA_PRIORITY, *rt.priority);
   if (rt.mtu || rt.advmss) {
@@ -719,7 +767,7 @@ void Netlink::add_route(const RouteEntry& rt, bool exist_ok) {
 
 bool Netlink::del_route(const RouteEntry& rt) {
   Request r(RTM_DELROUTE, 0);
-  build_route(r, rt);
+  build_route(r, rt, /*for_delete=*/true);
   std::string ack;
   int e = impl_->transact(r.nlh, {}, &ack);
   if (e == ESRCH || e == ENOENT) return false;
@@ -742,6 +790,7 @@ std::vector<RouteEntry> Netlink::routes(int family, int table) {
     } ctx{rtm, {}};
     ctx.e.table = rtm->rtm_table;
     ctx.e.scope = rtm->rtm_scope;
+    ctx.e.protocol = rtm->rtm_protocol;
     ctx.e.dst = {rtm->rtm_family == AF_INET ? IpAddr::v4(0) : *IpAddr::parse("::"), rtm->rtm_dst_len};
     mnl_attr_parse(m, sizeof(rtmsg), [](const nlattr* a, void* d) -> int {
       auto* c = static_cast<Ctx*>(d);
@@ -752,6 +801,7 @@ std::vector<RouteEntry> Netlink::routes(int family, int table) {
         case RTA_OIF: c->e.oif = static_cast<int>(mnl_attr_get_u32(a)); break;
         case RTA_TABLE: c->e.table = static_cast<int>(mnl_attr_get_u32(a)); break;
         case RTA_PRIORITY: c->e.priority = mnl_attr_get_u32(a); break;
+        case RTA_PREFSRC: c->e.src = IpAddr::from_bytes(p, c->rtm->rtm_family); break;
         default: break;
       }
       return MNL_CB_OK;

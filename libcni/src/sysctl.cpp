@@ -39,4 +39,8 @@ bool sysctl_ensure(const std::string& key, const std::string& value) {
   return true;
 }
 
+void enable_forwarding(int family) {
+  sysctl_ensure(family == 4 ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding", "1");
+}
+
 }  // namespace cni

@@ -1,10 +1,11 @@
 #include "config.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 
 #include "cni/error.hpp"
+#include "cni/mac.hpp"
+#include "cni/masq_conf.hpp"
 
 namespace bridge {
 
@@ -44,58 +45,7 @@ std::vector<int> parse_trunk(const json& raw) {
   return {ids.begin(), ids.end()};
 }
 
-// The kernel takes names up to 15 bytes without '/', ':' or whitespace; a bad bridge name
-// would otherwise surface as an opaque EINVAL from RTM_NEWLINK.
-void validate_bridge_name(const std::string& name) {
-  bool ok = !name.empty() && name.size() <= 15 && name != "." && name != "..";
-  for (char c : name)
-    if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c)) || c == '\0') ok = false;
-  if (!ok) invalid("invalid bridge name \"" + name + "\"", "an interface name has 1-15 characters and no '/', ':' or whitespace");
-}
-
-std::string mac_from(const std::string& text, const char* source) {
-  auto mac = canonical_mac(text);
-  if (!mac) invalid(std::string("invalid MAC address \"") + text + "\" in " + source);
-  // The kernel refuses group addresses on a veth; say so before anything exists.
-  int first = std::stoi(mac->substr(0, 2), nullptr, 16);
-  if (first & 1) invalid(std::string("MAC address \"") + text + "\" in " + source + " is a multicast address");
-  if (*mac == "00:00:00:00:00:00") invalid(std::string("MAC address \"") + text + "\" in " + source + " is all zeros");
-  return *mac;
-}
-
-// Later sources override earlier ones: CNI_ARGS MAC=, then args.cni.mac, then runtimeConfig.mac.
-std::string resolve_mac(const cni::NetConf& conf, const std::string& cni_args) {
-  std::string mac;
-  auto env = cni::CniArgs::parse(cni_args, {"MAC"});
-  if (auto v = env.get("MAC"); v && !v->empty()) mac = mac_from(*v, "CNI_ARGS");
-  if (conf.args.is_object() && conf.args.contains("cni") && conf.args["cni"].is_object()) {
-    auto v = cni::get_string(conf.args["cni"], "mac");
-    if (!v.empty()) mac = mac_from(v, "args.cni.mac");
-  }
-  auto v = cni::get_string(conf.runtime_config, "mac");
-  if (!v.empty()) mac = mac_from(v, "runtimeConfig.mac");
-  return mac;
-}
-
 }  // namespace
-
-std::optional<std::string> canonical_mac(const std::string& text) {
-  if (text.size() != 17) return std::nullopt;
-  const char sep = text[2];
-  if (sep != ':' && sep != '-') return std::nullopt;
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (i % 3 == 2) {
-      if (c != sep) return std::nullopt;
-      out += ':';
-    } else {
-      if (!std::isxdigit(static_cast<unsigned char>(c))) return std::nullopt;
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-  }
-  return out;
-}
 
 BridgeConfig parse_config(const cni::NetConf& conf, const std::string& cni_args) {
   const json& raw = conf.raw;
@@ -104,16 +54,14 @@ BridgeConfig parse_config(const cni::NetConf& conf, const std::string& cni_args)
   c.cni_version = conf.cni_version;
   c.bridge = cni::get_string(raw, "bridge", "cni0");
   if (c.bridge.empty()) c.bridge = "cni0";
-  validate_bridge_name(c.bridge);
+  cni::validate_link_name(c.bridge, "bridge name");
   c.is_gateway = cni::get_bool(raw, "isGateway", false);
   c.is_default_gateway = cni::get_bool(raw, "isDefaultGateway", false);
   if (c.is_default_gateway) c.is_gateway = true;
   c.force_address = cni::get_bool(raw, "forceAddress", false);
-  c.ip_masq = cni::get_bool(raw, "ipMasq", false);
-  auto backend = cni::get_string(raw, "ipMasqBackend", "");
-  if (backend.empty() || backend == "nftables") c.masq_backend = MasqBackend::kNftables;
-  else if (backend == "iptables") c.masq_backend = MasqBackend::kIptables;
-  else invalid("unknown ipMasqBackend \"" + backend + "\"", "use \"nftables\" or \"iptables\"");
+  const auto masq = cni::parse_masq_conf(raw);
+  c.ip_masq = masq.enabled;
+  c.masq_backend = masq.backend == cni::MasqBackend::iptables ? MasqBackend::kIptables : MasqBackend::kNftables;
   // 0 keeps the kernel default; otherwise the kernel's own bounds for an Ethernet MTU.
   auto mtu = cni::get_int(raw, "mtu", 0, 65535);
   c.mtu = mtu ? static_cast<int>(*mtu) : 0;
@@ -136,7 +84,8 @@ BridgeConfig parse_config(const cni::NetConf& conf, const std::string& cni_args)
   if (c.disable_container_interface && !c.l2_only())
     invalid("cannot use IPAM when disableContainerInterface flag is set");
   c.dns = conf.dns;
-  c.mac = resolve_mac(conf, cni_args);
+  // Later sources override earlier ones: CNI_ARGS MAC=, then args.cni.mac, then runtimeConfig.mac.
+  c.mac = cni::resolve_mac(conf, cni_args, {.config_key = nullptr, .cni_args = true, .args_cni = true, .runtime_config = true});
   return c;
 }
 

@@ -8,6 +8,7 @@
 
 #include "cni/config.hpp"
 #include "cni/env.hpp"
+#include "cni/mac.hpp"
 #include "cni/result.hpp"
 
 namespace bridge {
@@ -50,8 +51,7 @@ BridgeConfig parse_config(const cni::NetConf& conf, const std::string& cni_args)
 // result cannot be written as 0.1.0/0.2.0), refused before anything is created.
 void check_add_preconditions(const BridgeConfig& c);
 
-// "aa:BB:cc:dd:ee:ff" or "aa-bb-cc-dd-ee-ff" -> "aa:bb:cc:dd:ee:ff"; nullopt when not a
-// 6-byte MAC.
-std::optional<std::string> canonical_mac(const std::string& text);
+// The MAC text forms, shared with the other plugins (cni/mac.hpp).
+using cni::canonical_mac;
 
 }  // namespace bridge

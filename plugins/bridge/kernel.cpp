@@ -8,12 +8,14 @@
 #include <chrono>
 #include <thread>
 
+#include "cni/container_link.hpp"
 #include "cni/error.hpp"
 #include "cni/iface.hpp"
 #include "cni/masq.hpp"
 #include "cni/netlink.hpp"
 #include "cni/netns.hpp"
 #include "cni/sysctl.hpp"
+#include "cni/veth.hpp"
 
 namespace bridge {
 
@@ -58,14 +60,6 @@ struct Container::Impl {
   cni::Netns ns;
   cni::Netlink nl;
   explicit Impl(cni::Netns n) : ns(std::move(n)), nl(cni::Netlink::open_in(ns)) {}
-
-  // Created from the container's socket: `ifname` (with its MAC) here and the peer born
-  // in the host namespace under its final name, so nothing is ever renamed or moved.
-  void create_veth_to(const cni::Netns& host_ns, const std::string& host_name, const std::string& ifname, int mtu,
-                      const std::optional<cni::Mac>& mac) {
-    nl.create_veth(ifname, host_name, host_ns.fd(), mtu, mac);
-  }
-  bool has_link(const std::string& name) { return nl.link(name).has_value(); }
 };
 
 struct Host::Impl {
@@ -87,6 +81,8 @@ LinkState Host::ensure_bridge(const std::string& name, int mtu, bool promisc, bo
   if (br->kind != "bridge")
     throw cni::Error(cni::kInvalidNetworkConfig, "\"" + name + "\" already exists but is not a bridge",
                      "link kind is \"" + br->kind + "\"");
+  // A bridge we create is given its MAC at creation (Netlink::create_bridge), so it stays as
+  // ports come and go; ensure_gateway_addr pins an existing bridge's too, for gateways.
   if (promisc && !br->promisc) nl.set_promisc(br->index, true);
   best_effort_sysctl("net/ipv6/conf/" + name + "/accept_ra", "0");
   if (!br->up) nl.set_up(br->index);
@@ -96,19 +92,7 @@ LinkState Host::ensure_bridge(const std::string& name, int mtu, bool promisc, bo
 LinkState Host::create_veth(const Container& c, const std::string& ifname, const std::string& mac, int mtu) {
   std::optional<cni::Mac> m;
   if (!mac.empty()) m = cni::mac_parse(mac);
-  // A clash on the random host-side name is retried, as the reference does.
-  for (int attempt = 0;; ++attempt) {
-    std::string host_name = cni::random_veth_name();
-    try {
-      c.impl().create_veth_to(impl_->ns, host_name, ifname, mtu, m);
-      auto l = impl_->nl.link(host_name);
-      if (!l) throw cni::Error(cni::kInternal, "veth \"" + host_name + "\" vanished after creation");
-      return state_of(*l);
-    } catch (const cni::Error& e) {
-      if (attempt < 10 && e.msg().find("File exists") != std::string::npos && !c.impl().has_link(ifname)) continue;
-      throw;
-    }
-  }
+  return state_of(cni::create_veth_pair(c.impl().nl, impl_->nl, impl_->ns, ifname, mtu, m).host);
 }
 
 void Host::delete_link(int index) { impl_->nl.delete_link(index); }
@@ -151,10 +135,7 @@ void Host::ensure_gateway_addr(const LinkState& br, const cni::Cidr& gw, bool fo
   if (auto now = nl.link(br.index); now && now->mac != cni::Mac{}) nl.set_mac(br.index, now->mac);
 }
 
-void Host::enable_forwarding(int family) {
-  if (family == 4) cni::sysctl_ensure("net/ipv4/ip_forward", "1");
-  else cni::sysctl_ensure("net/ipv6/conf/all/forwarding", "1");
-}
+void Host::enable_forwarding(int family) { cni::enable_forwarding(family); }
 
 void Host::wait_oper_up(int index) {
   // The reference retries after 0, 50, 500, 1000, 1000 ms; a veth whose peer is up is
@@ -169,15 +150,8 @@ void Host::wait_oper_up(int index) {
   }
 }
 
-namespace {
-cni::Netns open_container_ns(const std::string& path) {
-  auto ns = cni::Netns::try_open(path);
-  if (!ns) throw cni::Error(cni::kInvalidEnvironment, "netns \"" + path + "\" does not exist");
-  return std::move(*ns);
-}
-}  // namespace
-
-Container::Container(const std::string& path) : path_(path), impl_(std::make_unique<Impl>(open_container_ns(path))) {}
+Container::Container(const std::string& path)
+    : path_(path), impl_(std::make_unique<Impl>(cni::open_container_netns(path))) {}
 Container::~Container() = default;
 
 std::optional<LinkState> Container::link(const std::string& name) { return state_of(impl_->nl.link(name)); }
@@ -208,12 +182,6 @@ void masq_del(const Attachment& a) { cni::masq_del(lib(a)); }
 void masq_check(const Attachment& a, bool iptables, const std::vector<cni::IpConfig>& ips) {
   if (!cni::masq_present(iptables ? cni::MasqBackend::iptables : cni::MasqBackend::nftables, lib(a), cidrs(ips)))
     throw cni::Error(cni::kInternal, "masquerade rules for container " + a.container_id + " on " + a.ifname + " are missing");
-}
-
-void masq_gc(const std::string& network, const std::vector<Attachment>& keep) {
-  std::vector<cni::Attachment> k;
-  for (const auto& a : keep) k.push_back(lib(a));
-  cni::masq_gc(network, k);
 }
 
 void spoofcheck_add(const Attachment& a, const std::string& host_veth, const std::string& mac) {

@@ -89,7 +89,6 @@ struct Attachment {
 void masq_add(const Attachment& a, bool iptables, const std::vector<cni::IpConfig>& ips);
 void masq_del(const Attachment& a);  // both backends; absent rules are fine
 void masq_check(const Attachment& a, bool iptables, const std::vector<cni::IpConfig>& ips);
-void masq_gc(const std::string& network, const std::vector<Attachment>& keep);
 void spoofcheck_add(const Attachment& a, const std::string& host_veth, const std::string& mac);
 void spoofcheck_del(const Attachment& a);
 

@@ -10,45 +10,16 @@
 #include "bridge.hpp"
 #include "cni/delegate.hpp"
 #include "cni/error.hpp"
+#include "cni/masq_conf.hpp"
+#include "cni/rollback.hpp"
 #include "config.hpp"
 #include "kernel.hpp"
 
 namespace bridge {
 namespace {
 
-// Undo actions for a half-done ADD, run newest first unless the ADD completes.
-class Rollback {
- public:
-  Rollback() = default;
-  Rollback(const Rollback&) = delete;
-  Rollback& operator=(const Rollback&) = delete;
-  ~Rollback() {
-    for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
-      try {
-        (*it)();
-      } catch (...) {
-        // Best effort: the ADD's own error is what the runtime needs to see.
-      }
-    }
-  }
-  void push(std::function<void()> f) { undo_.push_back(std::move(f)); }
-  void commit() { undo_.clear(); }
-
- private:
-  std::vector<std::function<void()>> undo_;
-};
-
-// Runs one ADD step and names it in the error, so "which step failed" is never a guess.
-template <typename F>
-auto step(const std::string& what, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const cni::Error& e) {
-    throw e.prefixed(what);
-  } catch (const std::exception& e) {
-    throw cni::Error(cni::kInternal, what + ": " + e.what());
-  }
-}
+using cni::Rollback;
+using cni::step;
 
 Attachment attachment(const BridgeConfig& c, const cni::CmdArgs& args) {
   return {c.network, args.env.container_id, args.env.ifname};
@@ -245,16 +216,7 @@ void cmd_status(const cni::CmdArgs& args) {
 
 void cmd_gc(const cni::CmdArgs& args) {
   const BridgeConfig c = parse_config(args.conf, args.env.args);
-  std::vector<Attachment> keep;
-  for (const auto& a : cni::valid_attachments(args.conf)) keep.push_back({c.network, a.container_id, a.ifname});
-  std::string first_error;
-  try {
-    masq_gc(c.network, keep);
-  } catch (const cni::Error& e) {
-    first_error = e.msg();
-  }
-  if (!c.l2_only()) cni::delegate_run("GC", c.ipam_type, args.stdin_data, args.env);
-  if (!first_error.empty()) throw cni::Error(cni::kIoFailure, "failed to collect masquerade rules: " + first_error);
+  cni::gc_masq_and_ipam(args, c.ipam_type);
 }
 
 }  // namespace

@@ -60,7 +60,7 @@ TEST_CASE("bridge masq: rules exist after ADD and go away with DEL in every situ
   }
 }
 
-TEST_CASE("bridge masq: CHECK notices a missing rule; GC removes stale attachments", "[bridge]") {
+TEST_CASE("bridge masq: CHECK notices a missing rule, GC removes stale attachments", "[bridge]") {
   Lab lab(plugin());
   auto conf = lab.conf({"10.212.2.0/24"}, "1.1.0");
   conf["ipMasq"] = true;
@@ -71,9 +71,9 @@ TEST_CASE("bridge masq: CHECK notices a missing rule; GC removes stale attachmen
   REQUIRE(lab.add(ns, conf, stale).rc == 0);
   auto chk = conf;
   chk["prevResult"] = r.json();
-  auto c1 = lab.call("CHECK", keep, nk.path(), chk);
-  INFO(c1.out << c1.err);
-  CHECK(c1.rc == 0);
+  auto first_check = lab.call("CHECK", keep, nk.path(), chk);
+  INFO(first_check.out << first_check.err);
+  CHECK(first_check.rc == 0);
 
   auto gc = conf;
   gc["cni.dev/valid-attachments"] = json::array({{{"containerID", keep}, {"ifname", "eth0"}}});

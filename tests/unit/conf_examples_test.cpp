@@ -8,10 +8,13 @@
 #include "../../ipam/host-local/config.hpp"
 #include "harness.hpp"
 
+#include "../../ipam/static/config.hpp"
 #include "../../plugins/bridge/config.hpp"
 #include "../../plugins/ipvlan/config.hpp"
+#include "../../plugins/macvlan/config.hpp"
 #include "../../plugins/mesos-port-mapper/config.hpp"
 #include "../../plugins/portmap/config.hpp"
+#include "../../plugins/ptp/config.hpp"
 
 namespace fs = std::filesystem;
 
@@ -20,8 +23,11 @@ void check_plugin_conf(const cni::NetConf& conf) {
   INFO("network " << conf.name << " type " << conf.type);
   if (conf.type == "bridge") CHECK_NOTHROW(bridge::parse_config(conf, ""));
   else if (conf.type == "ipvlan") CHECK_NOTHROW(ipvlan::parse_config(conf, true));
+  else if (conf.type == "macvlan") CHECK_NOTHROW(macvlan::parse_config(conf, ""));
+  else if (conf.type == "ptp") CHECK_NOTHROW(ptp::parse_config(conf));
   else if (conf.type == "portmap") CHECK_NOTHROW(portmap::parse_config(conf, "eth0"));
   if (conf.ipam_type() == "host-local") CHECK_NOTHROW(hostlocal::load_config(conf, ""));
+  if (conf.ipam_type() == "static") CHECK_NOTHROW(staticipam::load_config(conf, ""));
   if (conf.type == "mesos-cni-port-mapper") {
     // The port mapper's own keys, then the delegate as the delegate will read it.
     auto c = mesos_port_mapper::parse_config(conf);
@@ -40,11 +46,12 @@ TEST_CASE("conf-examples/mesos: single-plugin .conf files without cniVersion tha
     CHECK(conf.cni_version == "0.1.0");
     CHECK_FALSE(conf.raw.contains("plugins"));
     CHECK_FALSE(conf.name.empty());
-    CHECK((conf.type == "bridge" || conf.type == "ipvlan" || conf.type == "mesos-cni-port-mapper"));
+    CHECK((conf.type == "bridge" || conf.type == "ipvlan" || conf.type == "macvlan" || conf.type == "ptp" ||
+           conf.type == "mesos-cni-port-mapper"));
     check_plugin_conf(conf);
     ++n;
   }
-  CHECK(n == 4);
+  CHECK(n == 6);
 }
 
 TEST_CASE("conf-examples/cni: conflists that load and whose plugins accept their config", "[examples]") {

@@ -6,7 +6,8 @@
 #include "harness.hpp"
 
 TEST_CASE("ident: every binary of this build carries its own line, the reference's none", "[ident]") {
-  for (const char* b : {"bridge", "host-local", "ipvlan", "cnitool"}) {
+  for (const char* b : {"bridge", "host-local", "ipvlan", "cnitool", "loopback", "static", "macvlan", "ptp",
+                        "host-device", "vlan", "dummy", "tap"}) {
     CAPTURE(b);
     auto id = cni::read_ident(test::ours(b));
     REQUIRE(id);

@@ -48,6 +48,13 @@ bool get_bool(const nlohmann::json& obj, const char* key, bool fallback);
 std::string get_string(const nlohmann::json& obj, const char* key, const std::string& fallback = {});
 std::optional<int64_t> get_int(const nlohmann::json& obj, const char* key, int64_t min, int64_t max);
 std::vector<std::string> get_string_list(const nlohmann::json& obj, const char* key);
+// A list of routes ({"dst": CIDR, "gw": IP, ...}) as IPAM configs carry them.
+std::vector<Route> get_routes(const nlohmann::json& obj, const char* key);
+
+// A link name taken from a config (a bridge, a master, a device): the kernel takes 1-15
+// bytes without '/', ':' or whitespace; anything else would surface as an opaque EINVAL
+// from RTM_NEWLINK. Error(kInvalidNetworkConfig) "invalid <what> \"name\"".
+void validate_link_name(const std::string& name, const std::string& what);
 
 // Network names share the container-ID pattern: ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$ (code 7),
 // and "." / ".." are refused too since the name becomes a directory; so is a name longer

@@ -37,6 +37,11 @@ struct Link {
   bool promisc = false;           // IFF_PROMISC
   bool oper_up = false;           // IF_OPER_UP
   int ipvlan_mode = -1;           // IFLA_IPVLAN_MODE for ipvlan links
+  // Container-link plugins (macvlan, vlan, host-device, tap).
+  int macvlan_mode = -1;  // IFLA_MACVLAN_MODE (MACVLAN_MODE_*) for macvlan links
+  int vlan_id = -1;       // IFLA_VLAN_ID for 802.1Q links
+  std::string alias;      // IFLA_IFALIAS (host-device keeps the host name there)
+  int txqlen = -1;        // IFLA_TXQLEN
 };
 
 struct Address {
@@ -55,9 +60,24 @@ struct RouteEntry {
   int scope = 0;    // RT_SCOPE_UNIVERSE
   std::optional<uint32_t> priority;
   std::optional<uint32_t> mtu, advmss;
+  std::optional<IpAddr> src;  // RTA_PREFSRC
+  int protocol = 0;           // RTM_* protocol of a listed route (RTPROT_KERNEL, ...)
 };
 
 enum class IpvlanMode { l2 = 0, l3 = 1, l3s = 2 };
+
+// A link to create with create_link(): kind-specific fields apply to their kind only.
+struct NewLink {
+  std::string name;
+  std::string kind;             // "macvlan", "vlan", "ipvlan", "dummy"
+  int parent = 0;               // IFLA_LINK: the master's index in the creating namespace
+  int mtu = 0;                  // 0: the kernel's default
+  std::optional<Mac> mac;
+  int netns_fd = -1;            // IFLA_NET_NS_FD: born in that namespace (-1: here)
+  int macvlan_mode = 0;         // MACVLAN_MODE_* (kind "macvlan")
+  int vlan_id = 0;              // kind "vlan"
+  IpvlanMode ipvlan_mode{};     // kind "ipvlan"
+};
 
 struct BridgeVlan {
   int vid = 0;
@@ -102,6 +122,15 @@ class Netlink {
   void bridge_vlan_add(int index, const BridgeVlan& v);
   void bridge_vlan_del(int index, int vid);
   std::vector<BridgeVlan> bridge_vlans(int index);
+
+  // --- container-link plugins (macvlan, vlan, dummy, host-device, tap) ---
+  // Creates `l` with NLM_F_EXCL; the error names the kind and the name.
+  void create_link(const NewLink& l);
+  void set_alias(int index, const std::string& alias);  // "" clears it
+  // Moves the link into the namespace `netns_fd` under `new_name` in one request, so the
+  // name never exists in the target under anything else (no rename races, no clash).
+  void move_to_netns(int index, int netns_fd, const std::string& new_name);
+  // ---
 
   // Addresses.
   // exist_ok: the same address already there is success (concurrent ADDs ensuring one gateway).

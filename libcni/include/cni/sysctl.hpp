@@ -12,4 +12,8 @@ std::string sysctl_read(const std::string& key);
 // Returns true when it wrote.
 bool sysctl_ensure(const std::string& key, const std::string& value);
 
+// IP forwarding for `family` (4: net/ipv4/ip_forward, 6: net/ipv6/conf/all/forwarding),
+// written only when not already 1, as the reference's ip.EnableForward.
+void enable_forwarding(int family);
+
 }  // namespace cni
