@@ -9,6 +9,7 @@
 #include "harness.hpp"
 
 #include "../../plugins/bridge/config.hpp"
+#include "../../plugins/cnipp-overlay/config.hpp"
 #include "../../plugins/ipvlan/config.hpp"
 
 namespace fs = std::filesystem;
@@ -18,6 +19,7 @@ void check_plugin_conf(const cni::NetConf& conf) {
   INFO("network " << conf.name << " type " << conf.type);
   if (conf.type == "bridge") CHECK_NOTHROW(bridge::parse_config(conf, ""));
   else if (conf.type == "ipvlan") CHECK_NOTHROW(ipvlan::parse_config(conf, true));
+  else if (conf.type == "cnipp-overlay") CHECK_NOTHROW(overlay_plugin::parse_config(conf));
   if (conf.ipam_type() == "host-local") CHECK_NOTHROW(hostlocal::load_config(conf, ""));
 }
 }  // namespace
@@ -32,11 +34,11 @@ TEST_CASE("conf-examples/mesos: single-plugin .conf files without cniVersion tha
     CHECK(conf.cni_version == "0.1.0");
     CHECK_FALSE(conf.raw.contains("plugins"));
     CHECK_FALSE(conf.name.empty());
-    CHECK((conf.type == "bridge" || conf.type == "ipvlan"));
+    CHECK((conf.type == "bridge" || conf.type == "ipvlan" || conf.type == "cnipp-overlay"));
     check_plugin_conf(conf);
     ++n;
   }
-  CHECK(n == 3);
+  CHECK(n == 4);
 }
 
 TEST_CASE("conf-examples/cni: conflists that load and whose plugins accept their config", "[examples]") {
