@@ -193,7 +193,13 @@ void Daemon::converge() {
     publish(kStateOk);
   } catch (const StoreError& e) {
     log(e.what());
-    retry_in(std::chrono::seconds(1));
+    if (e.kind() == StoreError::no_auth) {
+      // Wrong or missing credentials do not fix themselves within a second.
+      if (!lease_) publish(kStateError, std::string("ZooKeeper refused this daemon's writes: ") + e.what());
+      retry_in(std::chrono::seconds(30));
+    } else {
+      retry_in(std::chrono::seconds(1));
+    }
   } catch (const cni::Error& e) {
     log(e.msg() + (e.details().empty() ? "" : " (" + e.details() + ")"));
     vtep_index_ = 0;  // check the device again too
@@ -202,31 +208,36 @@ void Daemon::converge() {
   }
 }
 
+// The network's definition is read once per process and then pinned: a network's range,
+// subnet length, VNI and port never change (tasks would be renumbered), so a config that
+// later vanishes, fails the checks or differs is logged once and ignored, and the datapath
+// stays as it is. Without a config yet, the state file says why.
 bool Daemon::load_config() {
   auto text = store_->network_config(opts_.network, true);
   config_stale_ = false;
+  std::string problem;
+  std::optional<NetworkConfig> c;
   if (!text) {
-    config_.reset();
-    publish(kStateNoNetwork, "network \"" + opts_.network + "\" does not exist under " + opts_.zk.root +
-                                 " (create it with cnipp-overlayctl network create)");
+    problem = "network \"" + opts_.network + "\" does not exist under " + opts_.zk.root +
+              " (create it with cnipp-overlayctl network create)";
+  } else {
+    try {
+      c = NetworkConfig::decode(*text);
+    } catch (const cni::Error& e) {
+      problem = e.msg();
+    }
+  }
+  if (config_) {
+    if (c && *c == *config_) return true;
+    if (c) problem = "it changed to " + c->encode() + ", but a network's range, subnet length, VNI and port are fixed";
+    if (problem != config_problem_) log("ignoring the network config " + opts_.zk.root + "/" + opts_.network + "/config: " + problem);
+    config_problem_ = problem;
+    return true;
+  }
+  if (!c) {
+    publish(text ? kStateBadConfig : kStateNoNetwork, problem);
     return false;
   }
-  NetworkConfig c;
-  try {
-    c = NetworkConfig::decode(*text);
-  } catch (const cni::Error& e) {
-    config_.reset();
-    publish(kStateBadConfig, e.msg());
-    return false;
-  }
-  if (lease_ && !c.index_of(lease_->subnet)) {
-    // The range changed under existing leases: refuse rather than renumber running tasks.
-    config_.reset();
-    publish(kStateBadConfig, "this agent's subnet " + lease_->subnet.str() + " is not in the network's pool " +
-                                 c.subnet.str() + "/" + std::to_string(c.subnet_len) + " any more");
-    return false;
-  }
-  if (config_ && (config_->vni != c.vni || config_->port != c.port)) vtep_index_ = 0;
   config_ = c;
   return true;
 }
@@ -328,10 +339,6 @@ void Daemon::setup_vtep() {
   spec.local = opts_.underlay_ip;
   spec.underlay = find_underlay(nl_, opts_.underlay_ip);
   spec.subnet = lease_->subnet;
-  if (!vtep_name_.empty() && vtep_name_ != spec.name) {
-    nl_.delete_link(vtep_name_);
-    log("removed " + vtep_name_ + " (the network's VNI changed)");
-  }
   vtep_index_ = ensure_vtep(nl_, spec, &log);
   vtep_name_ = spec.name;
   mtu_ = spec.mtu();

@@ -70,6 +70,7 @@ class Daemon {
   bool new_session_ = true;   // watches and the alive node must be set up again
   std::optional<NetworkConfig> config_;
   bool config_stale_ = true;  // reread at the next converge
+  std::string config_problem_;  // why the store's config is being ignored (logged once)
   std::optional<Lease> lease_;
   std::optional<cni::Cidr> preferred_;  // try this subnet first (the last one held)
   bool announced_ = false;

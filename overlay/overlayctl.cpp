@@ -1,6 +1,7 @@
 // cnipp-overlayctl: creates and shows overlay networks and releases leases (the explicit
 // garbage collection: a lease outlives its agent until an operator releases it).
 #include <algorithm>
+#include <map>
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -38,7 +39,8 @@ overlay::NetworkConfig require_network(overlay::Store& s, const std::string& nam
   return overlay::NetworkConfig::decode(*text);
 }
 
-// Every lease, believable or not: an operator needs to see the forged ones too.
+// Every lease, believable or not: an operator needs to see the forged ones too. A lease is
+// shown as the agents see it (lease.hpp select_peers): refused ones carry "error" instead.
 ordered_json show_network(overlay::Store& s, const std::string& name) {
   auto net = require_network(s, name);
   ordered_json out;
@@ -48,25 +50,17 @@ ordered_json show_network(overlay::Store& s, const std::string& name) {
   out["vni"] = net.vni;
   out["port"] = net.port;
   out["leases"] = ordered_json::array();
-  auto keys = s.lease_keys(name, false);
-  std::sort(keys.begin(), keys.end());
-  for (const auto& k : keys) {
-    auto stored = s.lease(name, k, false);
-    if (!stored) continue;
-    ordered_json l;
-    try {
-      auto lease = overlay::Lease::decode(k, stored->data, net);
-      l["node"] = lease.node;
-      l["subnet"] = lease.subnet.str();
-      l["underlayIP"] = lease.underlay_ip.str();
-      l["vtepMAC"] = cni::mac_str(lease.vtep_mac);
-      l["alive"] = s.is_alive(name, lease.node);
-    } catch (const cni::Error& e) {
-      l["znode"] = k;
-      l["error"] = e.msg();
-    }
-    out["leases"].push_back(l);
-  }
+  std::vector<overlay::StoredLease> stored;
+  for (const auto& k : s.lease_keys(name, false))
+    if (auto l = s.lease(name, k, false)) stored.push_back({k, l->data, l->created});
+  // An onlooker: no node, subnet or address of its own to defend.
+  auto set = overlay::select_peers(stored, net, {"", std::nullopt, cni::IpAddr::v4(0)});
+  std::map<std::string, ordered_json> rows;
+  for (const auto& l : set.peers)
+    rows[l.key] = {{"node", l.node}, {"subnet", l.subnet.str()}, {"underlayIP", l.underlay_ip.str()},
+                   {"vtepMAC", cni::mac_str(l.vtep_mac)}, {"alive", s.is_alive(name, l.node)}};
+  for (const auto& r : set.rejected) rows[r.key] = {{"znode", r.key}, {"error", r.reason}};
+  for (auto& [k, row] : rows) out["leases"].push_back(std::move(row));
   return out;
 }
 
@@ -104,6 +98,10 @@ int main(int argc, char** argv) {
   app.add_option("--zookeeper", ctl.zk.connect, "ZooKeeper servers: host:port[,host:port...][/chroot]")->required();
   app.add_option("--root", ctl.zk.root, "the overlay's znode")->capture_default_str();
   app.add_option("--timeout-ms", ctl.timeout_ms, "how long to wait for ZooKeeper")->capture_default_str();
+  std::string auth_file, also_auth_file;
+  app.add_option("--auth-file", auth_file,
+                 "ZooKeeper credentials, one line \"digest USER:PASSWORD\" (owned by root, mode 0600): znodes created "
+                 "are then writable by that identity only");
 
   auto* network = app.add_subcommand("network", "create, show and list networks");
   network->require_subcommand(1);
@@ -127,9 +125,18 @@ int main(int argc, char** argv) {
   rel->add_option("NAME", name)->required();
   rel->add_option("NODE", node)->required();
   rel->add_flag("--force", force, "release even while the node's daemon is alive");
+  auto* acl = app.add_subcommand("acl", "access control of a network's znodes");
+  acl->require_subcommand(1);
+  auto* apply = acl->add_subcommand(
+      "apply", "let only the --auth-file identity (and --also-auth-file's) write the root and every znode of the "
+               "network, anyone read: turns authentication on for an existing network, or rotates its password");
+  apply->add_option("NAME", name)->required();
+  apply->add_option("--also-auth-file", also_auth_file, "a second identity that may write too (the new password)");
   CLI11_PARSE(app, argc, argv);
 
   try {
+    if (!auth_file.empty()) ctl.zk.auth.push_back(overlay::load_auth_file(auth_file));
+    if (!also_auth_file.empty()) ctl.zk.auth.push_back(overlay::load_auth_file(also_auth_file));
     overlay::validate_root(ctl.zk.root);
     if (!name.empty()) cni::validate_network_name(name);
     if (create->parsed()) {
@@ -150,10 +157,23 @@ int main(int argc, char** argv) {
       std::printf("%s\n", ordered_json(names).dump().c_str());
     } else if (rel->parsed()) {
       release(ctl.connect(), name, node, force);
+    } else if (apply->parsed()) {
+      if (auth_file.empty()) throw cni::Error(cni::kInvalidNetworkConfig, "acl apply needs --auth-file");
+      auto& s = ctl.connect();
+      require_network(s, name);
+      s.secure_network(name);
+      std::fprintf(stderr, "%s and every znode of network %s: writable by %s only, readable by anyone\n",
+                   ctl.zk.root.c_str(), name.c_str(),
+                   (ctl.zk.auth[0].user + (ctl.zk.auth.size() > 1 ? " and " + ctl.zk.auth[1].user : "")).c_str());
     }
     return 0;
   } catch (const cni::Error& e) {
     std::fprintf(stderr, "cnipp-overlayctl: %s%s\n", e.msg().c_str(), e.details().empty() ? "" : (" (" + e.details() + ")").c_str());
+  } catch (const overlay::StoreError& e) {
+    std::fprintf(stderr, "cnipp-overlayctl: %s%s\n", e.what(),
+                 e.kind() == overlay::StoreError::no_auth ? " (the network's znodes are protected: pass the --auth-file "
+                                                            "of an identity allowed to write them)"
+                                                          : "");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cnipp-overlayctl: %s\n", e.what());
   }

@@ -9,7 +9,7 @@
 
 int main(int argc, char** argv) {
   overlay::DaemonOptions o;
-  std::string underlay;
+  std::string underlay, auth_file;
   CLI::App app{"cnipp-overlayd: holds this agent's subnet of a VXLAN overlay leased from ZooKeeper and keeps "
                "routes, neighbours and FDB entries to every other agent's subnet"};
   app.add_option("--zookeeper", o.zk.connect, "ZooKeeper servers: host:port[,host:port...][/chroot]")->required();
@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   app.add_option("--node-id", o.node_id, "this agent's stable name in the store (default: the underlay address)");
   app.add_option("--state-dir", o.state_dir, "where NAME.json is written for the plugin")->capture_default_str();
   app.add_option("--root", o.zk.root, "the overlay's znode")->capture_default_str();
+  app.add_option("--auth-file", auth_file,
+                 "ZooKeeper credentials, one line \"digest USER:PASSWORD\" (owned by root, mode 0600): every znode "
+                 "this daemon creates is then writable by that identity only");
   app.add_option("--session-timeout-ms", o.zk.session_timeout_ms, "ZooKeeper session timeout")
       ->capture_default_str()
       ->check(CLI::Range(1000, 600000));
@@ -29,6 +32,7 @@ int main(int argc, char** argv) {
   overlay::set_log_name("cnipp-overlayd[" + o.network + "]");
   try {
     cni::validate_network_name(o.network);
+    if (!auth_file.empty()) o.zk.auth.push_back(overlay::load_auth_file(auth_file));
     auto ip = cni::IpAddr::parse(underlay);
     if (!ip || !overlay::is_unicast_underlay(*ip))
       throw cni::Error(cni::kInvalidNetworkConfig, "--underlay-ip \"" + underlay + "\" is not a unicast IPv4 address");

@@ -1,5 +1,7 @@
 #include "state_file.hpp"
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 #include "cni/config.hpp"
@@ -86,9 +88,16 @@ void write_state(const std::string& dir, const AgentState& s) {
 
 std::optional<AgentState> read_state(const std::string& dir, const std::string& network) {
   const std::string path = state_path(dir, network);
-  auto text = cni::read_file_if_exists(path, 64 * 1024);
-  if (!text) return std::nullopt;
-  auto s = AgentState::decode(*text);
+  auto f = cni::read_owned_file_if_exists(path, 64 * 1024);
+  if (!f) return std::nullopt;
+  if (f->uid != 0 || (f->mode & 022) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", f->mode);
+    throw cni::Error(cni::kInvalidEnvironment, "refusing the overlay state file " + path,
+                     "it must be owned by root and writable only by root; it is owned by uid " +
+                         std::to_string(f->uid) + " with mode " + mode);
+  }
+  auto s = AgentState::decode(f->content);
   if (s.network != network)
     throw cni::Error(cni::kDecodingFailure, "the overlay state file " + path + " is for network \"" + s.network + "\"");
   return s;

@@ -1,6 +1,7 @@
 // The agent's overlay state, written by cnipp-overlayd to `<stateDir>/<network>.json` and
 // read by the cnipp-overlay plugin, which never talks to the store (flannel's subnet.env,
-// as JSON). The plugin checks it as the daemon checks the store's data.
+// as JSON). The plugin trusts it only when root owns it and nobody else may write it, and
+// checks its content as the daemon checks the store's data.
 #pragma once
 
 #include <cstdint>
@@ -45,8 +46,9 @@ struct AgentState {
 std::string state_path(const std::string& dir, const std::string& network);
 // Atomically replaces the file (temp + rename; mode 0644, the directory created 0755).
 void write_state(const std::string& dir, const AgentState& s);
-// The plugin's read: nullopt when the file does not exist. Throws cni::Error when it does
-// not decode.
+// The plugin's read: nullopt when the file does not exist. Throws cni::Error when it is
+// not a regular file owned by root, is writable by group or others, or does not decode:
+// whoever can write it decides which subnet the plugin hands out.
 std::optional<AgentState> read_state(const std::string& dir, const std::string& network);
 
 }  // namespace overlay

@@ -84,6 +84,11 @@ class Store {
   // of the same node is replaced.
   virtual void announce(const std::string& net, const std::string& node, const std::string& data) = 0;
   virtual bool is_alive(const std::string& net, const std::string& node) = 0;
+
+  // Access control: sets, on the root and on every node of `net`, the rule this client
+  // creates nodes with (only its identities may write, anyone may read). For enabling
+  // authentication on an existing network and for rotating its password.
+  virtual void secure_network(const std::string& net) = 0;
 };
 
 }  // namespace overlay

@@ -30,6 +30,13 @@ bool is_connection_error(int rc) {
 
 constexpr int kMaxDataBytes = static_cast<int>(kMaxLeaseBytes) + 1;  // one more: oversize is detectable
 
+// With credentials: every identity this session authenticated as may do anything ("auth"
+// expands to them on the server), anyone may read. Whoever can write the overlay's nodes
+// steers every agent's routes; reading them tells nothing an agent's routing table does not.
+ACL kAuthAclEntries[] = {{ZOO_PERM_ALL, {const_cast<char*>("auth"), const_cast<char*>("")}},
+                         {ZOO_PERM_READ, {const_cast<char*>("world"), const_cast<char*>("anyone")}}};
+ACL_vector kAuthAcl = {2, kAuthAclEntries};
+
 class ZkStore final : public Store {
  public:
   ZkStore(ZkOptions opts, StoreNotify notify) : opts_(std::move(opts)), notify_(std::move(notify)) {
@@ -50,6 +57,7 @@ class ZkStore final : public Store {
 
   bool create_network(const std::string& net, const std::string& config) override {
     ensure_path(opts_.root);
+    secure_root();
     const std::string base = net_path(net), cfg = base + "/config", sub = base + "/subnets", nodes = base + "/nodes",
                       alive = base + "/alive";
     zoo_op_t ops[5];
@@ -161,6 +169,19 @@ class ZkStore final : public Store {
                                             node + "\"?)");
   }
 
+  void secure_network(const std::string& net) override {
+    if (opts_.auth.empty()) throw StoreError(StoreError::other, "securing a network needs credentials (--auth-file)");
+    set_acl(opts_.root);
+    // Depth first, parents before children: a child is reachable as long as it can be read.
+    std::vector<std::string> todo{net_path(net)};
+    while (!todo.empty()) {
+      auto path = todo.back();
+      todo.pop_back();
+      set_acl(path);
+      for (const auto& c : children(path, false)) todo.push_back(path + "/" + c);
+    }
+  }
+
   bool is_alive(const std::string& net, const std::string& node) override {
     struct Stat st {};
     const std::string path = net_path(net) + "/alive/" + node;
@@ -177,7 +198,27 @@ class ZkStore final : public Store {
     return h;
   }
 
-  ACL_vector* acl() { return &ZOO_OPEN_ACL_UNSAFE; }
+  ACL_vector* acl() { return opts_.auth.empty() ? &ZOO_OPEN_ACL_UNSAFE : &kAuthAcl; }
+
+  // An open overlay root (created before authentication was turned on, or by someone
+  // else) would let anyone create networks beside ours: close it when we can.
+  void secure_root() {
+    if (opts_.auth.empty()) return;
+    ACL_vector current{};
+    struct Stat st {};
+    int rc = zoo_get_acl(zh(), opts_.root.c_str(), &current, &st);
+    if (rc != ZOK) fail(rc, "failed to read the ACL of " + opts_.root);
+    bool open = false;
+    for (int i = 0; i < current.count; ++i)
+      if (std::string(current.data[i].id.scheme) == "world" && (current.data[i].perms & ~ZOO_PERM_READ)) open = true;
+    deallocate_ACL_vector(&current);
+    if (open) set_acl(opts_.root);
+  }
+
+  void set_acl(const std::string& path) {
+    int rc = zoo_set_acl(zh(), path.c_str(), -1, acl());
+    if (rc != ZOK && rc != ZNONODE) fail(rc, "failed to set the ACL of " + path);
+  }
 
   std::string net_path(const std::string& net) const { return opts_.root + "/" + net; }
 
@@ -189,6 +230,13 @@ class ZkStore final : public Store {
     zhandle_t* h = zookeeper_init(opts_.connect.c_str(), &ZkStore::on_event, opts_.session_timeout_ms, nullptr, this, 0);
     if (!h) throw StoreError(StoreError::other, "failed to start a ZooKeeper client for \"" + opts_.connect + "\"");
     zh_.store(h);
+    // Queued now, sent before any request of the new session; the library repeats it when
+    // it reconnects the same session.
+    for (const auto& c : opts_.auth) {
+      const std::string cert = c.cert();
+      int rc = zoo_add_auth(h, c.scheme.c_str(), cert.data(), static_cast<int>(cert.size()), &ZkStore::on_auth, this);
+      if (rc != ZOK) fail(rc, "failed to authenticate to ZooKeeper as \"" + c.user + "\"");
+    }
   }
 
   void close() {
@@ -229,6 +277,12 @@ class ZkStore final : public Store {
       if (rc != ZOK && rc != ZNODEEXISTS) fail(rc, "failed to create " + prefix);
       if (at == std::string::npos) break;
     }
+  }
+
+  static void on_auth(int rc, const void* ctx) {
+    if (rc == ZOK) return;
+    auto* self = static_cast<ZkStore*>(const_cast<void*>(ctx));
+    self->notify_({StoreEvent::auth_failed, {}, {}});
   }
 
   // The client's thread: translate and hand over, nothing else.

@@ -4,7 +4,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "auth.hpp"
 #include "store.hpp"
 
 namespace overlay {
@@ -13,6 +15,10 @@ struct ZkOptions {
   std::string connect;         // host:port[,host:port...][/chroot]
   std::string root = "/cnipp";  // the overlay's subtree
   int session_timeout_ms = 10000;
+  // Digest identities this client authenticates as on every session. With any, every znode
+  // it creates lets only those identities write (ZooKeeper's "auth" ACL) and anyone read;
+  // with none, znodes are open to anyone, as ZooKeeper's default.
+  std::vector<Credentials> auth;
 };
 
 // Checks a root path: absolute, no trailing '/', no empty, "." or ".." component.

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -231,6 +232,8 @@ void Agent::start(const std::vector<std::string>& extra) {
                                 ip(),                          "--node-id",    node_id_,
                                 "--state-dir",                 state_dir(),    "--session-timeout-ms",
                                 std::to_string(o.session_timeout_ms), "--resync-seconds", std::to_string(o.resync_seconds)};
+  const std::string auth = auth_file_.empty() ? bed_.auth_file() : auth_file_;
+  if (!auth.empty()) argv.insert(argv.end(), {"--auth-file", auth});
   argv.insert(argv.end(), extra.begin(), extra.end());
   std::ofstream(log_path(), std::ios::app) << "---- start " << ++starts_ << " ----\n";
   daemon_ = std::make_unique<Process>(ns_, argv, log_path());
@@ -347,6 +350,10 @@ Bed::Bed(BedOptions o) : opts_(std::move(o)), sw_("ovs") {
                                       << "4lw.commands.whitelist=ruok\n"
                                       << "forceSync=no\n"
                                       << "preAllocSize=1024\n";
+  if (!opts_.auth.empty()) {
+    std::ofstream(auth_file()) << "digest " << opts_.auth << "\n";
+    chmod(auth_file().c_str(), 0600);
+  }
   start_zookeeper();
   if (opts_.create_network) {
     auto r = ctl({"network", "create", opts_.network, "--subnet", opts_.subnet, "--subnet-len",
@@ -428,10 +435,22 @@ void Bed::stop_zookeeper(int sig) {
   zk_.reset();
 }
 
-RunResult Bed::ctl(const std::vector<std::string>& args) const {
+RunResult Bed::ctl(const std::vector<std::string>& args, bool authenticated) const {
   std::vector<std::string> argv{opts_.bin_dir + "/cnipp-overlayctl", "--zookeeper", zk_connect()};
+  if (authenticated && !opts_.auth.empty()) argv.insert(argv.end(), {"--auth-file", auth_file()});
   argv.insert(argv.end(), args.begin(), args.end());
   return run_in(sw_, argv, {{"PATH", "/usr/bin:/bin"}});
+}
+
+std::string Bed::zk_cli(const std::vector<std::string>& commands, const std::string& credentials) const {
+  std::string input = credentials.empty() ? "" : "addauth digest " + credentials + "\n";
+  for (const auto& c : commands) input += c + "\n";
+  input += "quit\n";
+  auto r = run_in(sw_,
+                  {"/usr/bin/java", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-cp", "/usr/share/java/zookeeper.jar",
+                   "org.apache.zookeeper.ZooKeeperMain", "-server", zk_connect()},
+                  {{"PATH", "/usr/bin:/bin"}}, input);
+  return r.out + r.err;
 }
 
 json Bed::show() const {

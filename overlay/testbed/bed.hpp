@@ -89,6 +89,7 @@ class Agent {
   std::string ip() const;  // 192.0.2.<number>
   std::string node_id() const { return node_id_; }
   void set_node_id(const std::string& id) { node_id_ = id; }  // the next start() uses it
+  void set_auth_file(const std::string& path) { auth_file_ = path; }  // instead of the bed's
   std::string state_dir() const { return dir_ + "/state"; }
   std::string data_dir() const { return dir_ + "/data"; }
   std::string log_path() const { return dir_ + "/daemon.log"; }
@@ -116,6 +117,7 @@ class Agent {
   Netns ns_;
   std::string dir_;
   std::string node_id_;
+  std::string auth_file_;
   std::unique_ptr<Process> daemon_;
   int starts_ = 0;
 };
@@ -145,6 +147,7 @@ struct BedOptions {
   bool create_network = true;
   int session_timeout_ms = 2000;
   int resync_seconds = 30;
+  std::string auth;  // "user:password": every daemon and ctl call gets --auth-file (empty: none)
 };
 
 class Bed {
@@ -166,8 +169,14 @@ class Bed {
 
   void start_zookeeper();
   void stop_zookeeper(int sig = SIGTERM);
-  // cnipp-overlayctl with these arguments after the connection options, run from the switch.
-  RunResult ctl(const std::vector<std::string>& args) const;
+  // cnipp-overlayctl with these arguments after the connection options, run from the switch;
+  // with the bed's --auth-file unless `authenticated` is false.
+  RunResult ctl(const std::vector<std::string>& args, bool authenticated = true) const;
+  std::string auth_file() const { return opts_.auth.empty() ? "" : dir_ + "/auth"; }
+  // ZooKeeper's own command-line client (ZooKeeperMain), one command per line on its stdin:
+  // what an operator, or anyone who reaches ZooKeeper, can do by hand. `credentials`
+  // ("user:password"), when given, are added first (addauth digest). Returns its output.
+  std::string zk_cli(const std::vector<std::string>& commands, const std::string& credentials = "") const;
   json show() const;  // network show, parsed
 
  private:

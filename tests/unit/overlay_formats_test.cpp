@@ -3,6 +3,7 @@
 // the state file the plugin reads, and the plugin's own config.
 #include <catch2/catch.hpp>
 
+#include "auth.hpp"
 #include "cni/error.hpp"
 #include "harness.hpp"
 #include "lease.hpp"
@@ -205,4 +206,16 @@ TEST_CASE("cnipp-overlay config: defaults, keys an operator may set, and refusal
                           R"({"name":"o","type":"t","ipMasq":"yes"})",
                           R"({"name":"o","type":"t","ipam":{"type":"host-local"}})"})
     CHECK(test::error_of([&] { parse(bad); })->code() == cni::kInvalidNetworkConfig);
+}
+
+TEST_CASE("overlay auth file: one line \"digest USER:PASSWORD\"", "[overlay]") {
+  auto c = overlay::parse_auth("digest cnipp:pa:ss\n", "f");
+  CHECK(c.scheme == "digest");
+  CHECK(c.user == "cnipp");
+  CHECK(c.password == "pa:ss");  // the first ':' separates, as ZooKeeper's digest does
+  CHECK(c.cert() == "cnipp:pa:ss");
+  CHECK(overlay::parse_auth("digest u:p\r\n", "f").password == "p");
+  for (const char* bad : {"", "\n", "digest", "digest u", "digest :p", "digest u:", "sasl u:p", "digest u p:q",
+                          "digest u:p\nsecond", "digest u:p q", "digest u:\x01"})
+    CHECK(refusal([&] { overlay::parse_auth(bad, "f"); }).rfind("auth file f: ", 0) == 0);
 }
