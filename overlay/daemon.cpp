@@ -149,30 +149,27 @@ void Daemon::handle(const StoreEvent& e) {
       store_->reopen();
       break;
     case StoreEvent::auth_failed:
-      log("ZooKeeper refused our credentials; trying a new session in 5 s");
+      // The session is dead; a new one at once would fail the same way, in a tight loop.
+      log("ZooKeeper refused this daemon's credentials; trying a new session in 5 s");
       connected_ = false;
       new_session_ = true;
-      store_->reopen();
+      reopen_at_ = Clock::now() + std::chrono::seconds(5);
+      retry_in(std::chrono::seconds(5));
       break;
     case StoreEvent::config_changed: config_stale_ = true; break;
     case StoreEvent::leases_changed:
       leases_stale_ = true;
       if (!lease_) retry_in(std::chrono::milliseconds(0));  // a subnet may have been freed
       break;
-    case StoreEvent::lease_changed:
-      if (connected_) {
-        try {
-          refresh_lease(e.key);
-        } catch (const StoreError& err) {
-          leases_stale_ = true;
-          reread_all_ = true;
-        }
-      }
-      break;
+    case StoreEvent::lease_changed: changed_keys_.insert(e.key); break;
   }
 }
 
 void Daemon::converge() {
+  if (Clock::now() >= reopen_at_) {
+    reopen_at_ = Clock::time_point::max();
+    store_->reopen();
+  }
   if (!connected_) {
     if (!written_.empty() && state_.store != "disconnected") publish(state_.state, state_.message);
     return;
@@ -188,6 +185,7 @@ void Daemon::converge() {
     }
     if (!vtep_index_) setup_vtep();
     if (leases_stale_) sync_leases(std::exchange(reread_all_, false));
+    else if (!changed_keys_.empty()) refresh_leases();
     if (!lease_) return;  // lost while syncing: acquire again at once
     backoff_ = std::chrono::milliseconds(0);
     publish(kStateOk);
@@ -348,11 +346,12 @@ void Daemon::setup_vtep() {
 void Daemon::sync_leases(bool reread_all) {
   auto keys = store_->lease_keys(opts_.network, true);
   leases_stale_ = false;
+  const auto changed = std::exchange(changed_keys_, {});  // read again below if still there
   std::set<std::string> now(keys.begin(), keys.end());
   for (auto it = leases_.begin(); it != leases_.end();)
     it = now.count(it->first) ? std::next(it) : leases_.erase(it);
   for (const auto& k : keys) {
-    if (!reread_all && leases_.count(k)) continue;
+    if (!reread_all && leases_.count(k) && !changed.count(k)) continue;
     auto s = store_->lease(opts_.network, k, true);
     if (s) leases_[k] = *s;
     else leases_.erase(k);
@@ -360,11 +359,15 @@ void Daemon::sync_leases(bool reread_all) {
   apply_peers();
 }
 
-void Daemon::refresh_lease(const std::string& key) {
-  auto s = store_->lease(opts_.network, key, true);
-  if (s) leases_[key] = *s;
-  else leases_.erase(key);
-  if (config_ && lease_ && vtep_index_) apply_peers();
+// The leases whose data watch fired since the last round, read again (which re-arms the
+// watch), then one reconcile for all of them.
+void Daemon::refresh_leases() {
+  for (auto it = changed_keys_.begin(); it != changed_keys_.end(); it = changed_keys_.erase(it)) {
+    auto s = store_->lease(opts_.network, *it, true);
+    if (s) leases_[*it] = *s;
+    else leases_.erase(*it);
+  }
+  apply_peers();
 }
 
 void Daemon::lose_lease(const std::string& why) {

@@ -51,7 +51,7 @@ class Daemon {
   void adopt(const cni::Cidr& subnet, const Stored& stored);
   void setup_vtep();
   void sync_leases(bool reread_all);
-  void refresh_lease(const std::string& key);
+  void refresh_leases();
   void apply_peers();
   bool restore_own();
   PeerSet believable_peers();
@@ -80,10 +80,12 @@ class Daemon {
   bool leases_stale_ = true;
   bool reread_all_ = true;
   std::map<std::string, Stored> leases_;               // the store's leases, by key, as read
+  std::set<std::string> changed_keys_;                 // leases whose data watch fired
   std::map<std::string, std::string> last_good_;        // key -> the last content believed
   std::map<std::string, std::string> logged_rejects_;  // key -> reason already logged
   std::chrono::milliseconds backoff_{0};
   Clock::time_point retry_at_ = Clock::time_point::max();
+  Clock::time_point reopen_at_ = Clock::time_point::max();  // a new session after an auth failure
   Clock::time_point resync_at_;
   AgentState state_;
   std::string written_;  // the state file's last content

@@ -154,7 +154,18 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
 void cmd_del(const cni::CmdArgs& args) {
   const OverlayConfig c = parse_config(args.conf);
   const std::string path = record_path(c, args.env);
-  auto rec = load_record(path);
+  std::optional<Record> rec;
+  try {
+    rec = load_record(path);
+  } catch (const cni::Error& damaged) {
+    // Edited by hand, most likely: what the state file says now is the best guess left
+    // (host-local finds the lease by attachment, whatever the range).
+    try {
+      rec = render(c, ready_state(c));
+    } catch (const cni::Error&) {
+      throw damaged;
+    }
+  }
   if (!rec) return;
   // bridge's DEL removes the masquerade rules too: they are keyed by the same attachment.
   bridge::callbacks().del(bridge_args(args, rec->bridge));

@@ -115,8 +115,9 @@ TEST_CASE("overlay auth: acl apply secures an open network and rotates its passw
   auto r = bed.ctl({"--auth-file", old_auth, "acl", "apply", "ovl"}, false);
   INFO(r.err);
   REQUIRE(r.rc == 0);
-  CHECK(count(bed.zk_cli({"create /cnipp/ovl/subnets/10.96.250.0-24 x", "delete /cnipp/ovl/alive/a2"}),
-              "Insufficient permission") == 2);
+  CHECK(count(bed.zk_cli({"create /cnipp/ovl/subnets/10.96.250.0-24 x", "delete /cnipp/ovl/alive/a2",
+                          "create /cnipp/evil x"}),
+              "Insufficient permission") == 3);
   for (auto* a : {&a1, &a2}) {
     a->stop();
     a->set_auth_file(old_auth);

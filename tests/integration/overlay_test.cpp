@@ -356,7 +356,11 @@ TEST_CASE("cnipp-overlay: a Mesos .conf without cniVersion, CHECK, DEL without t
   a1.ns().exec("nft flush chain inet cni_plugins_masquerade masq_checks");
   auto check2 = a1.plugin("CHECK", "c3", pod.path(), conf_check);
   CHECK(check2.rc != 0);
+  // A record damaged by hand: DEL still releases the address, going by the state file.
+  test::write_file(a1.data_dir() + "/attachments/ovl/c3:eth0.json", "{damaged");
   CHECK(a1.plugin("DEL", "c3", pod.path(), conf1).rc == 0);
+  CHECK(test::list_dir(a1.data_dir() + "/attachments/ovl").empty());
+  for (const auto& f : test::list_dir(a1.data_dir() + "/ipam/ovl")) CHECK(f.find(prefix) != 0);
   CHECK(bed.stop_all() == "");
 }
 
