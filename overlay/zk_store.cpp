@@ -274,6 +274,9 @@ class ZkStore final : public Store {
     for (size_t at = path.find('/', 1);; at = path.find('/', at + 1)) {
       const std::string prefix = path.substr(0, at);
       int rc = zoo_create(zh(), prefix.c_str(), nullptr, -1, acl(), 0, nullptr, 0);
+      if (rc == ZNONODE)  // only possible under a chroot that does not exist
+        fail(rc, "failed to create " + prefix + " under the connect string's chroot (ZooKeeper does not create a "
+                 "chroot: create its znode first)");
       if (rc != ZOK && rc != ZNODEEXISTS) fail(rc, "failed to create " + prefix);
       if (at == std::string::npos) break;
     }

@@ -355,6 +355,7 @@ Bed::Bed(BedOptions o) : opts_(std::move(o)), sw_("ovs") {
     chmod(auth_file().c_str(), 0600);
   }
   start_zookeeper();
+  if (!opts_.chroot.empty()) zk_cli({"create " + opts_.chroot + " x"});
   if (opts_.create_network) {
     auto r = ctl({"network", "create", opts_.network, "--subnet", opts_.subnet, "--subnet-len",
                   std::to_string(opts_.subnet_len)});
@@ -369,7 +370,10 @@ Bed::~Bed() {
   fs::remove_all(dir_, ec);
 }
 
-std::string Bed::zk_connect() const { return std::string(kZkIp) + ":" + std::to_string(kZkPort); }
+std::string Bed::zk_connect() const {
+  const std::string server = std::string(kZkIp) + ":" + std::to_string(kZkPort);
+  return (opts_.dead_server ? std::string(kZkIp) + ":" + std::to_string(kZkPort + 1) + "," : "") + server + opts_.chroot;
+}
 
 Agent& Bed::agent(int number) {
   auto& a = agents_[number];
@@ -448,7 +452,7 @@ std::string Bed::zk_cli(const std::vector<std::string>& commands, const std::str
   input += "quit\n";
   auto r = run_in(sw_,
                   {"/usr/bin/java", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-cp", "/usr/share/java/zookeeper.jar",
-                   "org.apache.zookeeper.ZooKeeperMain", "-server", zk_connect()},
+                   "org.apache.zookeeper.ZooKeeperMain", "-server", std::string(kZkIp) + ":" + std::to_string(kZkPort)},
                   {{"PATH", "/usr/bin:/bin"}}, input);
   return r.out + r.err;
 }

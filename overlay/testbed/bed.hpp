@@ -148,6 +148,10 @@ struct BedOptions {
   int session_timeout_ms = 2000;
   int resync_seconds = 30;
   std::string auth;  // "user:password": every daemon and ctl call gets --auth-file (empty: none)
+  // The connect string's form: a chroot ("/infra", created first) and a second server that
+  // refuses connections, listed before the real one.
+  std::string chroot;
+  bool dead_server = false;
 };
 
 class Bed {

@@ -365,7 +365,11 @@ TEST_CASE("cnipp-overlay: a Mesos .conf without cniVersion, CHECK, DEL without t
 }
 
 TEST_CASE("cnipp-overlay: in a conflist through cnitool, with the reference tuning plugin after it", "[overlay]") {
-  Bed bed(options());
+  // And ZooKeeper's full connect string: two servers (one refusing) and a chroot.
+  auto o = options();
+  o.chroot = "/infra";
+  o.dead_server = true;
+  Bed bed(o);
   auto& a1 = bed.agent(1);
   a1.start();
   REQUIRE(a1.wait_state("ok"));
@@ -394,6 +398,7 @@ TEST_CASE("cnipp-overlay: in a conflist through cnitool, with the reference tuni
   auto del = overlay_bed::run_in(a1.ns(), {test::ours("cnitool"), "del", "ovl", pod.path()}, env);
   CHECK(del.rc == 0);
   CHECK(test::list_dir(a1.data_dir() + "/attachments/ovl").empty());
+  CHECK(bed.zk_cli({"ls /infra/cnipp/ovl/subnets"}).find("[" + key_of(a1.subnet()) + "]") != std::string::npos);
   CHECK(bed.stop_all() == "");
 }
 
