@@ -62,7 +62,7 @@ json join_rows(Bed& bed, Agent& a1, const Pod& p1, int runs) {
     Agent& a = bed.agent(number);
     const auto t0 = Clock::now();
     a.start();
-    if (!a.wait_state("ok", 20s, 1ms)) {
+    if (!a.wait_ready(20s, 1ms)) {
       ++failures;
       bed.remove_agent(number);
       continue;
@@ -184,7 +184,7 @@ int main(int argc, char** argv) {
     Agent& a2 = bed.agent(2);
     a1.start();
     a2.start();
-    if (!a1.wait_state("ok") || !a2.wait_state("ok")) throw std::runtime_error("the first agents did not get a lease");
+    if (!a1.wait_ready() || !a2.wait_ready()) throw std::runtime_error("the first agents did not get a lease");
     Pod p1(a1, "p1", a1.plugin_conf());
     Pod p1b(a1, "p1b", a1.plugin_conf());
     Pod p2(a2, "p2", a2.plugin_conf());

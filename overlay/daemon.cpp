@@ -132,6 +132,7 @@ void Daemon::handle(const StoreEvent& e) {
       if (new_session_) {
         // Watches and ephemeral nodes died with the old session: set everything up again.
         new_session_ = false;
+        in_service_ = false;
         announced_ = false;
         config_stale_ = true;
         reread_all_ = true;
@@ -189,6 +190,10 @@ void Daemon::converge() {
     if (!lease_) return;  // lost while syncing: acquire again at once
     backoff_ = std::chrono::milliseconds(0);
     publish(kStateOk);
+    if (!in_service_) {
+      log("in service: lease " + lease_->key + ", " + std::to_string(leases_.size() - 1) + " other leases");
+      in_service_ = true;
+    }
   } catch (const StoreError& e) {
     log(e.what());
     if (e.kind() == StoreError::no_auth) {
@@ -374,6 +379,7 @@ void Daemon::lose_lease(const std::string& why) {
   log("lost lease " + lease_->key + " (" + why + "); acquiring again, this subnet first");
   preferred_ = lease_->subnet;
   lease_.reset();
+  in_service_ = false;
   retry_in(std::chrono::milliseconds(0));
 }
 

@@ -74,6 +74,7 @@ class Daemon {
   std::optional<Lease> lease_;
   std::optional<cni::Cidr> preferred_;  // try this subnet first (the last one held)
   bool announced_ = false;
+  bool in_service_ = false;  // "in service" logged for this session and lease
   int vtep_index_ = 0;
   std::string vtep_name_;
   int mtu_ = 0;

@@ -263,6 +263,15 @@ bool Agent::wait_state(const std::string& word, std::chrono::milliseconds timeou
   }, timeout, step);
 }
 
+bool Agent::wait_ready(std::chrono::milliseconds timeout, std::chrono::milliseconds step) {
+  const std::string marker = "---- start " + std::to_string(starts_) + " ----";
+  return eventually([&] {
+    auto log = read_text(log_path());
+    auto at = log.rfind(marker);
+    return at != std::string::npos && log.find(": in service: ", at) != std::string::npos;
+  }, timeout, step);
+}
+
 std::string Agent::subnet() const {
   auto s = state();
   return s.is_object() ? s.value("subnet", "") : "";
@@ -355,7 +364,8 @@ Bed::Bed(BedOptions o) : opts_(std::move(o)), sw_("ovs") {
     chmod(auth_file().c_str(), 0600);
   }
   start_zookeeper();
-  if (!opts_.chroot.empty()) zk_cli({"create " + opts_.chroot + " x"});
+  if (!opts_.chroot.empty() && zk_cli({"create " + opts_.chroot + " x"}).find("Created " + opts_.chroot) == std::string::npos)
+    throw std::runtime_error("cannot create the chroot " + opts_.chroot);
   if (opts_.create_network) {
     auto r = ctl({"network", "create", opts_.network, "--subnet", opts_.subnet, "--subnet-len",
                   std::to_string(opts_.subnet_len)});
@@ -452,7 +462,8 @@ std::string Bed::zk_cli(const std::vector<std::string>& commands, const std::str
   input += "quit\n";
   auto r = run_in(sw_,
                   {"/usr/bin/java", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-cp", "/usr/share/java/zookeeper.jar",
-                   "org.apache.zookeeper.ZooKeeperMain", "-server", std::string(kZkIp) + ":" + std::to_string(kZkPort)},
+                   "org.apache.zookeeper.ZooKeeperMain", "-waitforconnection", "-server",
+                   std::string(kZkIp) + ":" + std::to_string(kZkPort)},
                   {{"PATH", "/usr/bin:/bin"}}, input);
   return r.out + r.err;
 }

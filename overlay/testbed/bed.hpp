@@ -100,6 +100,11 @@ class Agent {
   json state() const;  // the state file, null when missing
   bool wait_state(const std::string& word, std::chrono::milliseconds timeout = std::chrono::seconds(20),
                   std::chrono::milliseconds step = std::chrono::milliseconds(20));
+  // The daemon of the last start() is in service: lease held, alive/ node announced, VTEP and
+  // peers programmed, state file ok ("in service" in its log). Unlike wait_state("ok"), not
+  // fooled by the state file an earlier run left.
+  bool wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(20),
+                  std::chrono::milliseconds step = std::chrono::milliseconds(20));
   std::string subnet() const;  // from the state file
 
   json plugin_conf(const std::string& version = "1.0.0") const;

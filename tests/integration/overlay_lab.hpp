@@ -68,6 +68,20 @@ inline json lease_of(const json& show, const std::string& node) {
   return nullptr;
 }
 
+// A node's alive/ znode as ZooKeeper's own client reads it ({"underlayIP","pid"}), null when
+// it is absent.
+inline json alive_node(const Bed& bed, const std::string& node) {
+  auto out = bed.zk_cli({"get /cnipp/" + bed.options().network + "/alive/" + node});
+  for (auto at = out.find("\n{"); at != std::string::npos; at = out.find("\n{", at + 1)) {
+    auto end = out.find('\n', at + 1);
+    try {
+      return json::parse(out.substr(at + 1, end - at - 1));
+    } catch (const std::exception&) {
+    }
+  }
+  return nullptr;
+}
+
 // The znode name of a subnet's lease: 10.96.3.0/24 -> 10.96.3.0-24.
 inline std::string key_of(std::string subnet) {
   subnet[subnet.find('/')] = '-';
@@ -101,8 +115,8 @@ struct TwoAgents {
       : bed(std::move(o)), a1(bed.agent(1)), a2(bed.agent(2)) {
     a1.start();
     a2.start();
-    REQUIRE(a1.wait_state("ok"));
-    REQUIRE(a2.wait_state("ok"));
+    REQUIRE(a1.wait_ready());
+    REQUIRE(a2.wait_ready());
     if (!pods) return;
     p1 = std::make_unique<Pod>(a1, "p1", a1.plugin_conf());
     p2 = std::make_unique<Pod>(a2, "p2", a2.plugin_conf());

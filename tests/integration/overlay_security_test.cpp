@@ -122,18 +122,22 @@ TEST_CASE("overlay auth: acl apply secures an open network and rotates its passw
     a->stop();
     a->set_auth_file(old_auth);
     a->start();
-    REQUIRE(a->wait_state("ok"));
+    REQUIRE(a->wait_ready());
   }
   // 2. Rotation: both passwords may write while agents move to the new one...
-  REQUIRE(bed.ctl({"--auth-file", old_auth, "acl", "apply", "ovl", "--also-auth-file", new_auth}, false).rc == 0);
+  auto both = bed.ctl({"--auth-file", old_auth, "acl", "apply", "ovl", "--also-auth-file", new_auth}, false);
+  INFO(both.err);
+  REQUIRE(both.rc == 0);
   CHECK(count(bed.zk_cli({"getAcl " + k1}), "'digest,'cnipp:") == 2);
   a1.stop();
   a1.set_auth_file(new_auth);
   a1.start();
-  REQUIRE(a1.wait_state("ok"));
+  REQUIRE(a1.wait_ready());
   CHECK(eventually([&] { return lease_of(bed.show(), "a1")["alive"] == true; }, 10s));
   // 3. ...then the old one is dropped. An agent still on it keeps its datapath.
-  REQUIRE(bed.ctl({"--auth-file", new_auth, "acl", "apply", "ovl"}, false).rc == 0);
+  auto only_new = bed.ctl({"--auth-file", new_auth, "acl", "apply", "ovl"}, false);
+  INFO(only_new.err);
+  REQUIRE(only_new.rc == 0);
   CHECK(count(bed.zk_cli({"getAcl " + k1}), "'digest,'cnipp:") == 1);
   CHECK(count(bed.zk_cli({"create /cnipp/ovl/subnets/10.96.251.0-24 x"}, "cnipp:old-password"),
               "Insufficient permission") == 1);
@@ -144,7 +148,7 @@ TEST_CASE("overlay auth: acl apply secures an open network and rotates its passw
   a2.stop();
   a2.set_auth_file(new_auth);
   a2.start();
-  REQUIRE(a2.wait_state("ok"));
+  REQUIRE(a2.wait_ready());
   CHECK(reaches(p2, p1));
   CHECK(bed.stop_all() == "");
 }
@@ -156,7 +160,7 @@ TEST_CASE("overlay: forged or garbled leases change no route on any agent, kill 
   Bed bed(o);
   auto &a1 = bed.agent(1), &a2 = bed.agent(2), &a3 = bed.agent(3);
   for (auto* a : {&a1, &a2, &a3}) a->start();
-  for (auto* a : {&a1, &a2, &a3}) REQUIRE(a->wait_state("ok"));
+  for (auto* a : {&a1, &a2, &a3}) REQUIRE(a->wait_ready());
   Pod p1(a1, "p1", a1.plugin_conf());
   Pod p2(a2, "p2", a2.plugin_conf());
   Pod p3(a3, "p3", a3.plugin_conf());
@@ -238,7 +242,7 @@ TEST_CASE("cnipp-overlay refuses a state file it cannot trust, and creates nothi
   Bed bed(options());
   auto& a1 = bed.agent(1);
   a1.start();
-  REQUIRE(a1.wait_state("ok"));
+  REQUIRE(a1.wait_ready());
   a1.stop();  // the file stays as the tests below leave it
   const std::string path = a1.state_dir() + "/ovl.json";
   const std::string good = test::read_file(path);

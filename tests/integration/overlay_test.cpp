@@ -33,7 +33,7 @@ TEST_CASE("overlay: agents lease distinct subnets and pods on different agents r
   // A third agent joins: everyone converges on everyone.
   auto& a3 = bed.agent(3);
   a3.start();
-  REQUIRE(a3.wait_state("ok"));
+  REQUIRE(a3.wait_ready());
   std::set<std::string> subnets{a1.subnet(), a2.subnet(), a3.subnet()};
   CHECK(subnets.size() == 3);
   Pod p3(a3, "p3", a3.plugin_conf());
@@ -88,10 +88,11 @@ TEST_CASE("overlay: a restarted daemon keeps its subnet and the datapath never d
       CHECK(eventually([&] { return lease_of(bed.show(), "a1")["alive"] == false; }, 5s));
     }
     a1.start();
-    REQUIRE(a1.wait_state("ok"));
+    REQUIRE(a1.wait_ready());
     CHECK(a1.subnet() == subnet);
-    // After SIGKILL the old session's alive node is replaced, not left to expire.
-    CHECK(eventually([&] { return lease_of(bed.show(), "a1")["alive"] == true; }, 5s));
+    // The alive node is the new daemon's: after SIGKILL the old session's is replaced, not
+    // left to expire.
+    CHECK(alive_node(bed, "a1").value("pid", 0) == a1.daemon()->pid());
     CHECK(overlay_bed::ping(p1.ns(), p2.ip(), 1000ms));
   }
   CHECK(bed.show()["leases"].size() == 2);
@@ -129,7 +130,7 @@ TEST_CASE("overlay: a ZooKeeper outage changes nothing in the datapath and every
   }
 
   bed.start_zookeeper();
-  REQUIRE(a3.wait_state("ok", 30s));
+  REQUIRE(a3.wait_ready(30s));
   CHECK(eventually([&] { return a1.state()["store"] == "connected" && a2.state()["store"] == "connected"; }, 20s));
   Pod p3(a3, "p3", a3.plugin_conf());
   CHECK(reaches(p3, p1));
@@ -164,7 +165,7 @@ TEST_CASE("overlay: an exhausted pool is reported, the plugin then creates nothi
   o.subnet = "10.97.0.0/22";  // four /24s
   Bed bed(o);
   for (int i = 1; i <= 4; ++i) bed.agent(i).start();
-  for (int i = 1; i <= 4; ++i) REQUIRE(bed.agent(i).wait_state("ok"));
+  for (int i = 1; i <= 4; ++i) REQUIRE(bed.agent(i).wait_ready());
   auto& a5 = bed.agent(5);
   a5.start();
   REQUIRE(a5.wait_state("no-lease"));
@@ -192,7 +193,7 @@ TEST_CASE("overlay: an exhausted pool is reported, the plugin then creates nothi
   INFO(rel.err);
   REQUIRE(rel.rc == 0);
   // The waiting agent is told at once (a watch), not at its next retry.
-  REQUIRE(a5.wait_state("ok", 4s));
+  REQUIRE(a5.wait_ready(4s));
   CHECK(a5.subnet() == freed);
   bed.remove_agent(4);
   Pod p1(bed.agent(1), "p1", bed.agent(1).plugin_conf());
@@ -205,7 +206,7 @@ TEST_CASE("overlay: an exhausted pool is reported, the plugin then creates nothi
 TEST_CASE("overlay: a released lease disappears from every peer's routes, neighbours and FDB", "[overlay]") {
   Bed bed(options());
   for (int i = 1; i <= 3; ++i) bed.agent(i).start();
-  for (int i = 1; i <= 3; ++i) REQUIRE(bed.agent(i).wait_state("ok"));
+  for (int i = 1; i <= 3; ++i) REQUIRE(bed.agent(i).wait_ready());
   auto &a1 = bed.agent(1), &a2 = bed.agent(2), &a3 = bed.agent(3);
   check_peers(a1, {&a2, &a3});
   check_peers(a2, {&a1, &a3});
@@ -227,7 +228,7 @@ TEST_CASE("overlay: a daemon killed with SIGKILL at random moments never leaks o
   auto& a1 = bed.agent(1);
   auto& a2 = bed.agent(2);
   a1.start();
-  REQUIRE(a1.wait_state("ok"));
+  REQUIRE(a1.wait_ready());
   std::mt19937 rng(std::random_device{}());
   std::uniform_int_distribution<int> delay_ms(0, CNIPP_SANITIZED ? 600 : 250);
   std::string first;
@@ -246,7 +247,7 @@ TEST_CASE("overlay: a daemon killed with SIGKILL at random moments never leaks o
     }
   }
   a2.start();
-  REQUIRE(a2.wait_state("ok"));
+  REQUIRE(a2.wait_ready());
   if (!first.empty()) CHECK(a2.subnet() == first);
   auto show = bed.show();
   REQUIRE(show["leases"].size() == 2);
@@ -270,7 +271,7 @@ TEST_CASE("overlay: a node that comes back on a new underlay address leaves no s
   auto& moved = bed.agent(7);
   moved.set_node_id("a2");
   moved.start();
-  REQUIRE(moved.wait_state("ok"));
+  REQUIRE(moved.wait_ready());
   CHECK(moved.subnet() == subnet);
   CHECK(eventually([&] { return a1.fdb() == std::vector<std::string>{"0e:cc:c0:00:02:07"}; }, 10s));
   CHECK(a1.routes() == std::vector<std::string>{subnet});
@@ -306,7 +307,7 @@ TEST_CASE("cnipp-overlay: a Mesos .conf without cniVersion, CHECK, DEL without t
   Bed bed(options());
   auto& a1 = bed.agent(1);
   a1.start();
-  REQUIRE(a1.wait_state("ok"));
+  REQUIRE(a1.wait_ready());
   const auto subnet = a1.subnet();
   const auto prefix = subnet.substr(0, subnet.rfind('.') + 1);
   auto conf = a1.plugin_conf("");  // Mesos's documented configs carry no cniVersion: 0.1.0
@@ -372,7 +373,7 @@ TEST_CASE("cnipp-overlay: in a conflist through cnitool, with the reference tuni
   Bed bed(o);
   auto& a1 = bed.agent(1);
   a1.start();
-  REQUIRE(a1.wait_state("ok"));
+  REQUIRE(a1.wait_ready());
   test::TempDir confdir, cache;
   json list{{"cniVersion", "1.0.0"}, {"name", "ovl"}, {"plugins", json::array()}};
   auto p = a1.plugin_conf("");
