@@ -75,7 +75,7 @@ TEST_CASE("overlay auth: an anonymous client can read but not create, change or 
   CHECK(bed.stop_all() == "");
 }
 
-TEST_CASE("overlay auth: a daemon authenticates again on a new session; wrong credentials write nothing",
+TEST_CASE("overlay auth: a daemon authenticates again on a new session, wrong credentials write nothing",
           "[overlay][security]") {
   TwoAgents t(options("cnipp:s3cret-pw"), false);
   auto& bed = t.bed;

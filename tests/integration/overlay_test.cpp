@@ -429,3 +429,38 @@ TEST_CASE("cnipp-overlay: ipMasq masquerades traffic leaving the overlay, never 
   CHECK(source_seen(bed.switch_ns(), "192.0.2.100") == a1.ip());
   CHECK(bed.stop_all() == "");
 }
+
+TEST_CASE("cnipp-overlay: STATUS says whether the agent has a subnet, GC drops what the runtime no longer knows",
+          "[overlay]") {
+  Bed bed(options());
+  auto& a1 = bed.agent(1);
+  a1.start();
+  REQUIRE(a1.wait_ready());
+  auto conf = a1.plugin_conf("1.1.0");
+  overlay_bed::Netns n1("ovp"), n2("ovp");
+  CHECK(a1.plugin("STATUS", "", "", conf).rc == 0);
+  auto nowhere = conf;
+  nowhere["stateDir"] = bed.dir() + "/no-daemon-here";
+  auto st = a1.plugin("STATUS", "", "", nowhere);
+  CHECK(st.rc != 0);
+  CHECK(json::parse(st.out)["code"] == 50);
+
+  auto r1 = a1.plugin("ADD", "c1", n1.path(), conf);
+  auto r2 = a1.plugin("ADD", "c2", n2.path(), conf);
+  REQUIRE(r1.rc == 0);
+  REQUIRE(r2.rc == 0);
+  const std::string ip2 = json::parse(r2.out)["ips"][0]["address"].get<std::string>();
+  auto gc = conf;
+  gc["cni.dev/valid-attachments"] = json::array({{{"containerID", "c1"}, {"ifname", "eth0"}}});
+  auto g = a1.plugin("GC", "", "", gc);
+  INFO(g.out);
+  CHECK(g.rc == 0);
+  CHECK(test::list_dir(a1.data_dir() + "/attachments/ovl") == std::vector<std::string>{"c1:eth0.json"});
+  auto leases = test::list_dir(a1.data_dir() + "/ipam/ovl");
+  CHECK(std::find(leases.begin(), leases.end(), ip2.substr(0, ip2.find('/'))) == leases.end());
+  auto rules = a1.ns().exec("nft list chain inet cni_plugins_masquerade masq_checks");
+  CHECK(count(rules, "id: c1\"") == 1);
+  CHECK(count(rules, "id: c2\"") == 0);
+  CHECK(a1.plugin("DEL", "c1", n1.path(), conf).rc == 0);
+  CHECK(bed.stop_all() == "");
+}
