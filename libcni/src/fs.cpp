@@ -25,16 +25,12 @@ FileLock::FileLock(const std::string& path) {
   }
 }
 
-std::optional<std::string> read_file_if_exists(const std::string& path, size_t max_bytes) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (!fd) {
-    if (errno == ENOENT) return std::nullopt;
-    throw io_error("failed to open " + path, errno);
-  }
+namespace {
+std::string read_all(int fd, const std::string& path, size_t max_bytes) {
   std::string out;
   char buf[4096];
   for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
       throw io_error("failed to read " + path, errno);
@@ -44,6 +40,30 @@ std::optional<std::string> read_file_if_exists(const std::string& path, size_t m
     if (out.size() > max_bytes) throw Error(kIoFailure, "file " + path + " is larger than expected");
   }
   return out;
+}
+
+UniqueFd open_nofollow(const std::string& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd && errno != ENOENT) throw io_error("failed to open " + path, errno);
+  return fd;
+}
+}  // namespace
+
+std::optional<std::string> read_file_if_exists(const std::string& path, size_t max_bytes) {
+  UniqueFd fd = open_nofollow(path);
+  if (!fd) return std::nullopt;
+  return read_all(fd.get(), path, max_bytes);
+}
+
+std::optional<OwnedFile> read_owned_file_if_exists(const std::string& path, size_t max_bytes) {
+  UniqueFd fd = open_nofollow(path);
+  if (!fd) return std::nullopt;
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) throw io_error("failed to stat " + path, errno);
+  if (!S_ISREG(st.st_mode)) throw Error(kIoFailure, path + " is not a regular file");
+  // The owner and mode are those of the very file read (fstat on the open fd), so a swap
+  // between a check and the read cannot pass one file's metadata off for another's content.
+  return OwnedFile{read_all(fd.get(), path, max_bytes), st.st_uid, st.st_mode & 07777};
 }
 
 namespace {

@@ -14,6 +14,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -250,6 +251,25 @@ struct Netlink::Impl {
 
 namespace {
 
+void parse_vxlan_info(const nlattr* data, Link& l) {
+  l.vxlan = VxlanInfo{};
+  mnl_attr_parse_nested(data, [](const nlattr* c, void* d) -> int {
+    auto& v = *static_cast<VxlanInfo*>(d);
+    const auto len = mnl_attr_get_payload_len(c);
+    switch (mnl_attr_get_type(c)) {
+      case IFLA_VXLAN_ID: v.vni = mnl_attr_get_u32(c); break;
+      case IFLA_VXLAN_LOCAL:
+        if (len == 4) v.local = IpAddr::from_bytes(static_cast<const uint8_t*>(mnl_attr_get_payload(c)), AF_INET);
+        break;
+      case IFLA_VXLAN_PORT: v.port = ntohs(mnl_attr_get_u16(c)); break;
+      case IFLA_VXLAN_LINK: v.lower_index = static_cast<int>(mnl_attr_get_u32(c)); break;
+      case IFLA_VXLAN_LEARNING: v.learning = mnl_attr_get_u8(c) != 0; break;
+      default: break;
+    }
+    return MNL_CB_OK;
+  }, &*l.vxlan);
+}
+
 Link parse_link(const nlmsghdr* nlh) {
   Link l;
   const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(nlh));
@@ -288,6 +308,7 @@ Link parse_link(const nlmsghdr* nlh) {
               return MNL_CB_OK;
             }, d);
           }
+          if (mnl_attr_get_type(b) == IFLA_INFO_DATA && l.kind == "vxlan") parse_vxlan_info(b, l);
           return MNL_CB_OK;
         }, data);
         break;
@@ -738,6 +759,7 @@ void build_route(Request& r, const RouteEntry& rt, bool for_delete = false) {
   rtm->rtm_protocol = for_delete ? RTPROT_UNSPEC : RTPROT_BOOT;
   rtm->rtm_scope = static_cast<uint8_t>(for_delete ? RT_SCOPE_NOWHERE : rt.scope);
   rtm->rtm_type = RTN_UNICAST;
+  if (rt.onlink) rtm->rtm_flags |= RTNH_F_ONLINK;
   if (rt.table >= 256) r.u32(RTA_TABLE, static_cast<uint32_t>(rt.table));
   if (rt.dst.prefix > 0) put_addr(r, RTA_DST, rt.dst.ip);
   if (rt.gw) put_addr(r, RTA_GATEWAY, *rt.gw);
@@ -791,6 +813,7 @@ std::vector<RouteEntry> Netlink::routes(int family, int table) {
     ctx.e.table = rtm->rtm_table;
     ctx.e.scope = rtm->rtm_scope;
     ctx.e.protocol = rtm->rtm_protocol;
+    ctx.e.onlink = (rtm->rtm_flags & RTNH_F_ONLINK) != 0;
     ctx.e.dst = {rtm->rtm_family == AF_INET ? IpAddr::v4(0) : *IpAddr::parse("::"), rtm->rtm_dst_len};
     mnl_attr_parse(m, sizeof(rtmsg), [](const nlattr* a, void* d) -> int {
       auto* c = static_cast<Ctx*>(d);
@@ -831,6 +854,150 @@ std::optional<int> Netlink::route_oif(const IpAddr& dst) {
   if (e == ENETUNREACH || e == EHOSTUNREACH || e == ENETDOWN) return std::nullopt;
   if (e != 0) throw Error(kInternal, "failed to look up the route to " + dst.str() + ": " + errno_text(e), ack);
   return oif;
+}
+
+// ---- VXLAN, neighbours, FDB (the overlay's datapath) ----
+//
+//   RTM_NEWNEIGH: nlmsghdr | ndmsg{family, ifindex, state, flags} | NDA_DST | NDA_LLADDR
+//
+// An AF_INET neighbour maps a next hop to a MAC; an AF_BRIDGE entry with NTF_SELF lands in
+// the VXLAN device's own forwarding table, where NDA_DST is the remote VTEP's address.
+
+bool NeighEntry::permanent() const { return state & NUD_PERMANENT; }
+
+void Netlink::create_vxlan(const std::string& name, const VxlanSpec& spec) {
+  Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.str(IFLA_IFNAME, name);
+  if (spec.mtu > 0) r.u32(IFLA_MTU, static_cast<uint32_t>(spec.mtu));
+  if (spec.mac) r.bytes(IFLA_ADDRESS, spec.mac->data(), 6);
+  auto* info = r.nest(IFLA_LINKINFO);
+  r.str(IFLA_INFO_KIND, "vxlan");
+  auto* data = r.nest(IFLA_INFO_DATA);
+  r.u32(IFLA_VXLAN_ID, spec.vni);
+  if (spec.local.is_v4()) put_addr(r, IFLA_VXLAN_LOCAL, spec.local);
+  if (spec.lower_index > 0) r.u32(IFLA_VXLAN_LINK, static_cast<uint32_t>(spec.lower_index));
+  r.u16(IFLA_VXLAN_PORT, htons(static_cast<uint16_t>(spec.port)));
+  r.u8(IFLA_VXLAN_LEARNING, 0);
+  r.end(data);
+  r.end(info);
+  impl_->must(r.nlh, "failed to create vxlan \"" + name + "\" (VNI " + std::to_string(spec.vni) + ")");
+}
+
+void Netlink::replace_route(const RouteEntry& rt) {
+  Request r(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
+  build_route(r, rt);
+  impl_->must(r.nlh, "failed to replace route " + route_text(rt));
+}
+
+namespace {
+ndmsg* neigh_header(Request& r, int family, int index, uint16_t state, uint8_t flags) {
+  auto* ndm = r.extra<ndmsg>();
+  ndm->ndm_family = static_cast<uint8_t>(family);
+  ndm->ndm_ifindex = index;
+  ndm->ndm_state = state;
+  ndm->ndm_flags = flags;
+  return ndm;
+}
+
+NeighEntry parse_neigh(const nlmsghdr* m) {
+  const auto* ndm = static_cast<const ndmsg*>(mnl_nlmsg_get_payload(m));
+  struct Ctx {
+    const ndmsg* ndm;
+    NeighEntry e;
+  } ctx{ndm, {}};
+  ctx.e.index = ndm->ndm_ifindex;
+  ctx.e.state = ndm->ndm_state;
+  mnl_attr_parse(m, sizeof(ndmsg), [](const nlattr* a, void* d) -> int {
+    auto* c = static_cast<Ctx*>(d);
+    const auto* p = static_cast<const uint8_t*>(mnl_attr_get_payload(a));
+    const auto len = mnl_attr_get_payload_len(a);
+    switch (mnl_attr_get_type(a)) {
+      case NDA_DST:
+        if (len == 4) c->e.ip = IpAddr::from_bytes(p, AF_INET);
+        else if (len == 16) c->e.ip = IpAddr::from_bytes(p, AF_INET6);
+        break;
+      case NDA_LLADDR:
+        if (len == 6) {
+          Mac mac;
+          std::memcpy(mac.data(), p, 6);
+          c->e.mac = mac;
+        }
+        break;
+      default: break;
+    }
+    return MNL_CB_OK;
+  }, &ctx);
+  return ctx.e;
+}
+}  // namespace
+
+void Netlink::replace_neighbour(int index, const IpAddr& ip, const Mac& mac) {
+  Request r(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE);
+  neigh_header(r, ip.af(), index, NUD_PERMANENT, 0);
+  put_addr(r, NDA_DST, ip);
+  r.bytes(NDA_LLADDR, mac.data(), 6);
+  impl_->must(r.nlh, "failed to set neighbour " + ip.str() + " -> " + mac_str(mac) + " on link " + std::to_string(index));
+}
+
+bool Netlink::del_neighbour(int index, const IpAddr& ip) {
+  Request r(RTM_DELNEIGH, 0);
+  neigh_header(r, ip.af(), index, 0, 0);
+  put_addr(r, NDA_DST, ip);
+  std::string ack;
+  int e = impl_->transact(r.nlh, {}, &ack);
+  if (e == ENOENT || e == ENODEV) return false;
+  if (e != 0)
+    throw Error(kInternal, "failed to delete neighbour " + ip.str() + " on link " + std::to_string(index) + ": " +
+                               errno_text(e), ack);
+  return true;
+}
+
+std::vector<NeighEntry> Netlink::neighbours(int index, int family) {
+  std::vector<NeighEntry> out;
+  impl_->dump([&](Request& r) {
+    r.nlh->nlmsg_type = RTM_GETNEIGH;
+    neigh_header(r, family, index, 0, 0);
+  }, [&](const nlmsghdr* m) {
+    if (m->nlmsg_type != RTM_NEWNEIGH) return;
+    auto e = parse_neigh(m);
+    if (e.index == index) out.push_back(e);
+  }, "failed to list neighbours");
+  return out;
+}
+
+void Netlink::replace_fdb(int index, const Mac& mac, const IpAddr& dst) {
+  Request r(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE);
+  neigh_header(r, AF_BRIDGE, index, NUD_PERMANENT, NTF_SELF);
+  r.bytes(NDA_LLADDR, mac.data(), 6);
+  put_addr(r, NDA_DST, dst);
+  impl_->must(r.nlh, "failed to set FDB entry " + mac_str(mac) + " -> " + dst.str() + " on link " + std::to_string(index));
+}
+
+bool Netlink::del_fdb(int index, const Mac& mac) {
+  Request r(RTM_DELNEIGH, 0);
+  neigh_header(r, AF_BRIDGE, index, 0, NTF_SELF);
+  r.bytes(NDA_LLADDR, mac.data(), 6);
+  std::string ack;
+  int e = impl_->transact(r.nlh, {}, &ack);
+  if (e == ENOENT || e == ENODEV) return false;
+  if (e != 0)
+    throw Error(kInternal, "failed to delete FDB entry " + mac_str(mac) + " on link " + std::to_string(index) + ": " +
+                               errno_text(e), ack);
+  return true;
+}
+
+std::vector<NeighEntry> Netlink::fdb(int index) {
+  std::vector<NeighEntry> out;
+  impl_->dump([&](Request& r) {
+    r.nlh->nlmsg_type = RTM_GETNEIGH;
+    neigh_header(r, AF_BRIDGE, 0, 0, 0);
+  }, [&](const nlmsghdr* m) {
+    if (m->nlmsg_type != RTM_NEWNEIGH) return;
+    auto e = parse_neigh(m);
+    if (e.index == index) out.push_back(e);
+  }, "failed to list the forwarding database");
+  return out;
 }
 
 }  // namespace cni

@@ -210,6 +210,15 @@ void write_file(const std::string& path, const std::string& content) {
   f << content;
 }
 
+std::optional<cni::Error> error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const cni::Error& e) {
+    return e;
+  }
+  return std::nullopt;
+}
+
 void copy_as_other_build(const std::string& name, const std::string& dst) {
   auto bytes = read_file(ours(name));
   auto at = bytes.find("cnipp " + name + " ");

@@ -4,12 +4,15 @@
 // failing test still cleans up.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "cni/error.hpp"
 
 namespace test {
 
@@ -68,6 +71,9 @@ std::string sh(const std::string& cmd, int* rc = nullptr);
 std::vector<std::string> list_dir(const std::string& dir);
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
+
+// The cni::Error `f` throws; nullopt when it throws none.
+std::optional<cni::Error> error_of(const std::function<void()>& f);
 
 // Writes to `dst` (mode 0755) a copy of our binary `name` whose ".cnipp.ident" line differs
 // by one byte: what another cnipp build's binary of that name looks like to us.

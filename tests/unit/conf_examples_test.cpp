@@ -10,6 +10,7 @@
 
 #include "../../ipam/static/config.hpp"
 #include "../../plugins/bridge/config.hpp"
+#include "../../plugins/cnipp-overlay/config.hpp"
 #include "../../plugins/ipvlan/config.hpp"
 #include "../../plugins/macvlan/config.hpp"
 #include "../../plugins/mesos-port-mapper/config.hpp"
@@ -26,6 +27,7 @@ void check_plugin_conf(const cni::NetConf& conf) {
   else if (conf.type == "macvlan") CHECK_NOTHROW(macvlan::parse_config(conf, ""));
   else if (conf.type == "ptp") CHECK_NOTHROW(ptp::parse_config(conf));
   else if (conf.type == "portmap") CHECK_NOTHROW(portmap::parse_config(conf, "eth0"));
+  else if (conf.type == "cnipp-overlay") CHECK_NOTHROW(overlay_plugin::parse_config(conf));
   if (conf.ipam_type() == "host-local") CHECK_NOTHROW(hostlocal::load_config(conf, ""));
   if (conf.ipam_type() == "static") CHECK_NOTHROW(staticipam::load_config(conf, ""));
   if (conf.type == "mesos-cni-port-mapper") {
@@ -47,11 +49,11 @@ TEST_CASE("conf-examples/mesos: single-plugin .conf files without cniVersion tha
     CHECK_FALSE(conf.raw.contains("plugins"));
     CHECK_FALSE(conf.name.empty());
     CHECK((conf.type == "bridge" || conf.type == "ipvlan" || conf.type == "macvlan" || conf.type == "ptp" ||
-           conf.type == "mesos-cni-port-mapper"));
+           conf.type == "mesos-cni-port-mapper" || conf.type == "cnipp-overlay"));
     check_plugin_conf(conf);
     ++n;
   }
-  CHECK(n == 6);
+  CHECK(n == 7);
 }
 
 TEST_CASE("conf-examples/cni: conflists that load and whose plugins accept their config", "[examples]") {

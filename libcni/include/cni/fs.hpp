@@ -49,6 +49,17 @@ class FileLock {
 // Error(kIoFailure). Refuses to follow a symlink at the last component.
 std::optional<std::string> read_file_if_exists(const std::string& path, size_t max_bytes = 1 << 20);
 
+// A regular file's content with the owner and permission bits of the same open file, for
+// files whose trust depends on who may write them (credentials, state another daemon
+// writes). nullopt when it does not exist; a symlink at the last component, a
+// non-regular file or a read error throws Error(kIoFailure).
+struct OwnedFile {
+  std::string content;
+  unsigned uid = 0;
+  unsigned mode = 0;  // permission bits (07777)
+};
+std::optional<OwnedFile> read_owned_file_if_exists(const std::string& path, size_t max_bytes = 1 << 20);
+
 // Creates `path` holding `content`, exclusively: returns false when the path already exists
 // (file, symlink, anything; a symlink is never followed); other errors throw. The file
 // appears with its whole content or not at all (O_TMPFILE + linkat; plain O_EXCL create and

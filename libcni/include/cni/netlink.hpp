@@ -24,6 +24,15 @@ using Mac = std::array<uint8_t, 6>;
 std::string mac_str(const Mac& m);                  // "aa:bb:cc:dd:ee:ff"
 std::optional<Mac> mac_parse(const std::string& s);  // accepts upper/lower hex
 
+// A VXLAN device's identity (IFLA_INFO_DATA of kind "vxlan").
+struct VxlanInfo {
+  uint32_t vni = 0;
+  IpAddr local;         // IFLA_VXLAN_LOCAL (IPv4)
+  int port = 0;         // UDP destination port, host order
+  int lower_index = 0;  // IFLA_VXLAN_LINK
+  bool learning = true;
+};
+
 struct Link {
   int index = 0;
   std::string name;
@@ -42,6 +51,7 @@ struct Link {
   int vlan_id = -1;       // IFLA_VLAN_ID for 802.1Q links
   std::string alias;      // IFLA_IFALIAS (host-device keeps the host name there)
   int txqlen = -1;        // IFLA_TXQLEN
+  std::optional<VxlanInfo> vxlan;  // for vxlan links
 };
 
 struct Address {
@@ -62,6 +72,27 @@ struct RouteEntry {
   std::optional<uint32_t> mtu, advmss;
   std::optional<IpAddr> src;  // RTA_PREFSRC
   int protocol = 0;           // RTM_* protocol of a listed route (RTPROT_KERNEL, ...)
+  bool onlink = false;  // RTNH_F_ONLINK: the gateway is on the link whatever its address
+};
+
+// VXLAN and the neighbour tables (the overlay's datapath, see overlay/reconciler.cpp).
+struct VxlanSpec {
+  uint32_t vni = 0;
+  IpAddr local;         // the underlay address this VTEP sends from (IPv4)
+  int port = 4789;      // UDP destination port
+  int lower_index = 0;  // the underlay device; 0: none
+  int mtu = 0;
+  std::optional<Mac> mac;
+};
+
+// A neighbour (ARP/NDP) entry, or (fdb()) a forwarding-database entry of a device: for a
+// VXLAN device `ip` is the remote VTEP the MAC is reached through.
+struct NeighEntry {
+  int index = 0;
+  std::optional<IpAddr> ip;
+  std::optional<Mac> mac;
+  uint16_t state = 0;  // NUD_*
+  bool permanent() const;
 };
 
 enum class IpvlanMode { l2 = 0, l3 = 1, l3s = 2 };
@@ -145,6 +176,21 @@ class Netlink {
   std::vector<RouteEntry> routes(int family, int table = 254);
   // The output link the kernel would use for `dst` (RTM_GETROUTE); nullopt when unreachable.
   std::optional<int> route_oif(const IpAddr& dst);
+
+  // ---- VXLAN, neighbours, FDB (the overlay's datapath) ----
+  // Creates a VXLAN device with learning off (every remote is programmed, never learned).
+  void create_vxlan(const std::string& name, const VxlanSpec& spec);
+  // Adds or overwrites a route (NLM_F_REPLACE): the reconciler converges on what it wants.
+  void replace_route(const RouteEntry& r);
+  // A permanent neighbour entry ip -> mac on `index`, added or overwritten.
+  void replace_neighbour(int index, const IpAddr& ip, const Mac& mac);
+  bool del_neighbour(int index, const IpAddr& ip);  // false when it was not there
+  std::vector<NeighEntry> neighbours(int index, int family);
+  // A permanent FDB entry in the device's own table (NTF_SELF): frames for `mac` go to the
+  // remote VTEP `dst`. Replacing keeps one remote per MAC.
+  void replace_fdb(int index, const Mac& mac, const IpAddr& dst);
+  bool del_fdb(int index, const Mac& mac);  // every remote of `mac`; false when absent
+  std::vector<NeighEntry> fdb(int index);
 
  private:
   struct Impl;
