@@ -3,11 +3,17 @@
 # namespaces) are attached to a bridge network by our bridge + host-local plugins, driven by
 # our cnitool from conf-examples/cni, ping each other, and are torn down with nothing left.
 # Everything happens inside a throw-away "host" namespace, so the real host is untouched.
+# CNIPP_DEMO_BIN (plugins), CNIPP_DEMO_CNITOOL and CNIPP_DEMO_CONF (conflists) run it against
+# installed binaries instead of a fresh build (the package test does).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/scripts/setup.sh"
-"$root/scripts/build.sh" >/dev/null
-bin=$root/build/bin
+if [[ -z ${CNIPP_DEMO_BIN:-} ]]; then
+  "$root/scripts/setup.sh"
+  "$root/scripts/build.sh" >/dev/null
+fi
+bin=${CNIPP_DEMO_BIN:-$root/build/bin}
+tool=${CNIPP_DEMO_CNITOOL:-$bin/cnitool}
+confdir=${CNIPP_DEMO_CONF:-$root/conf-examples/cni}
 
 host=cnipp-demo-host
 ctrs=(cnipp-demo-a cnipp-demo-b)
@@ -23,8 +29,8 @@ for n in "$host" "${ctrs[@]}"; do ip netns add "$n"; done
 
 # cnitool runs in the demo host namespace, exactly as a runtime would run it on a host.
 cnitool() {
-  ip netns exec "$host" env NETCONFPATH="$root/conf-examples/cni" CNI_PATH="$bin" \
-    "$bin/cnitool" --cache-dir "$state/cache" "$@"
+  ip netns exec "$host" env NETCONFPATH="$confdir" CNI_PATH="$bin" \
+    "$tool" --cache-dir "$state/cache" "$@"
 }
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 

@@ -10,6 +10,7 @@ packages=(
   containernetworking-plugins golang-github-appc-cni-dev
   user-mode-linux kmod
   hyperfine lld
+  lintian help2man gnuplot-nox
   zookeeper libzookeeper-mt-dev
 )
 

@@ -4,6 +4,8 @@
 #                   every tier: unit, integration (root, netns, hostile input), interop
 #                   (against Debian's reference plugins), kernel-vm (user-mode-linux where the
 #                   running kernel lacks ipvlan/dummy/802.1Q), and the fuzz seed corpora replayed;
+#                   then the package tier (tests/package/run.sh: the .deb built, linted,
+#                   installed, the demo run with the installed binaries, removed);
 #   2. build-asan/  (ASan + UBSan): the same tiers except kernel-vm (ASan binaries do not fit
 #                   UML's address space; the VM tier is about the kernel, not memory safety);
 #   3. build-fuzz/  (clang, libFuzzer + ASan + UBSan): each fuzz target for FUZZ_SECONDS
@@ -21,6 +23,8 @@ step "clang-tidy on libcni"
 "$root/scripts/tidy.sh" "$root/build"
 step "tests"
 (cd "$root/build" && ctest --output-on-failure -j2 "$@")
+step "package: build the .deb, lintian, install, demo with the installed binaries, remove"
+BUILD_DIR=$root/build "$root/tests/package/run.sh"
 
 step "build (ASan + UBSan)"
 BUILD_DIR=$root/build-asan "$root/scripts/build.sh" -DCNIPP_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
