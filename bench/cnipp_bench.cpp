@@ -126,6 +126,7 @@ struct Stats {
   // of the runs' peaks is the figure, the max shows the spread.
   long median_rss = 0, max_rss = 0;
   size_t n = 0, failures = 0;
+  std::vector<double> samples;  // every successful run, sorted (the JSON keeps them for plots)
 };
 
 Stats stats(const std::vector<Sample>& v) {
@@ -149,11 +150,12 @@ Stats stats(const std::vector<Sample>& v) {
   s.p99 = at(0.99);
   s.max = t.back();
   s.mean_cpu = cpu / static_cast<double>(t.size());
+  s.samples = std::move(t);
   return s;
 }
 
 json to_json(const Stats& s) {
-  return {{"median_ms", s.median}, {"p90_ms", s.p90}, {"p99_ms", s.p99}, {"max_ms", s.max},
+  return {{"median_ms", s.median}, {"p90_ms", s.p90}, {"p99_ms", s.p99}, {"max_ms", s.max}, {"samples_ms", s.samples},
           {"cpu_ms", s.mean_cpu},  {"median_rss_kb", s.median_rss}, {"max_rss_kb", s.max_rss}, {"n", s.n}, {"failures", s.failures}};
 }
 
@@ -458,7 +460,8 @@ void host_local_rows(const Side& ours, const Side& ref, int reps, const fs::path
   auto r0 = bench_host_local(ref, reps, 0, data / "ref");
   row("host-local ADD+DEL pair", o0.second, r0.second);
   row("host-local ADD, 0 leases", o0.first, r0.first);
-  for (int n : {1000, 5000}) {
+  g_out["host_local_scaling"].push_back({{"leases", 0}, {"ours", to_json(o0.first)}, {"reference", to_json(r0.first)}});
+  for (int n : {1000, 2000, 5000, 10000}) {
     auto o = bench_host_local(ours, reps, n, data / "ours");
     auto r = bench_host_local(ref, reps, n, data / "ref");
     char t[96];
@@ -466,6 +469,7 @@ void host_local_rows(const Side& ours, const Side& ref, int reps, const fs::path
                   n == 5000 ? (o.first.median <= 1.5 * o0.first.median ? " (target <=1.5x: met)" : " (target <=1.5x: missed)")
                             : "");
     row("host-local ADD, " + std::to_string(n) + " leases", o.first, r.first, t);
+    g_out["host_local_scaling"].push_back({{"leases", n}, {"ours", to_json(o.first)}, {"reference", to_json(r.first)}});
   }
 }
 
