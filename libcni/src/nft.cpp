@@ -220,6 +220,11 @@ Rule& Rule::match_ct_state_new() {
   return *this;
 }
 
+Rule& Rule::match_ct_state_established() {
+  ct_bits_set(rule_, NFT_CT_STATE, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
+  return *this;
+}
+
 Rule& Rule::dnat(const IpAddr& addr, uint16_t port) {
   auto* a = nftnl_expr_alloc("immediate");
   nftnl_expr_set_u32(a, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
@@ -431,6 +436,23 @@ std::vector<std::string> list_chains(uint16_t family, const std::string& table) 
     }
     nftnl_chain_free(c);
   }, "failed to list nftables chains of " + table);
+  return out;
+}
+
+std::optional<uint32_t> chain_policy(uint16_t family, const std::string& table, const std::string& chain) {
+  std::optional<uint32_t> out;
+  detail::NetlinkBuffer buf(MNL_SOCKET_BUFFER_SIZE);
+  auto* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETCHAIN, family, NLM_F_DUMP, next_seq());
+  dump(nlh, [&](const nlmsghdr* m) {
+    auto* c = nftnl_chain_alloc();
+    if (nftnl_chain_nlmsg_parse(m, c) == 0) {
+      const char* t = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
+      const char* n = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
+      if (t && n && table == t && chain == n && nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY))
+        out = nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
+    }
+    nftnl_chain_free(c);
+  }, "failed to read the policy of nftables chain " + table + "/" + chain);
   return out;
 }
 

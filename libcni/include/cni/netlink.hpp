@@ -19,6 +19,9 @@ struct nlmsghdr;
 namespace cni {
 
 class Netns;
+namespace detail {
+struct RtnlAccess;  // libcni's other rtnetlink files (netlink_raw.hpp)
+}
 
 using Mac = std::array<uint8_t, 6>;
 std::string mac_str(const Mac& m);                  // "aa:bb:cc:dd:ee:ff"
@@ -36,6 +39,8 @@ struct Link {
   bool up = false;                // IFF_UP
   bool promisc = false;           // IFF_PROMISC
   bool oper_up = false;           // IF_OPER_UP
+  bool allmulti = false;          // IFF_ALLMULTI
+  int txqlen = -1;                // IFLA_TXQLEN (-1: not reported)
   int ipvlan_mode = -1;           // IFLA_IPVLAN_MODE for ipvlan links
 };
 
@@ -118,6 +123,7 @@ class Netlink {
   std::optional<int> route_oif(const IpAddr& dst);
 
  private:
+  friend struct detail::RtnlAccess;
   struct Impl;
   explicit Netlink(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
