@@ -99,44 +99,42 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
   }
 }
 
-void cmd_del(const cni::CmdArgs& args) {
+// Runs `f` with the parsed config, the runtime and the attachment; a plugin's failure is
+// reported naming that plugin.
+template <class F>
+void with_runtime(const cni::CmdArgs& args, F&& f) {
   const ChainConfig c = parse_config(args.conf);
   const cni::Runtime rt(args.env.path_dirs(), c.cache_dir);
-  const auto r = runtime_conf(args, c);
   try {
-    rt.del(del_list(rt, c, r), r);
+    f(c, rt, runtime_conf(args, c));
   } catch (const cni::Error& e) {
     throw plugin_failed(e);
   }
+}
+
+void cmd_del(const cni::CmdArgs& args) {
+  with_runtime(args, [](const ChainConfig& c, const cni::Runtime& rt, const cni::RuntimeConf& r) {
+    rt.del(del_list(rt, c, r), r);
+  });
 }
 
 void cmd_check(const cni::CmdArgs& args) {
-  const ChainConfig c = parse_config(args.conf);
-  const cni::Runtime rt(args.env.path_dirs(), c.cache_dir);
-  try {
-    rt.check(inner_list(rt, c), runtime_conf(args, c));
-  } catch (const cni::Error& e) {
-    throw plugin_failed(e);
-  }
+  with_runtime(args, [](const ChainConfig& c, const cni::Runtime& rt, const cni::RuntimeConf& r) {
+    rt.check(inner_list(rt, c), r);
+  });
 }
 
 void cmd_status(const cni::CmdArgs& args) {
-  const ChainConfig c = parse_config(args.conf);
-  const cni::Runtime rt(args.env.path_dirs(), c.cache_dir);
-  try {
-    rt.status(inner_list(rt, c));
-  } catch (const cni::Error& e) {
-    throw plugin_failed(e);
-  }
+  with_runtime(args, [](const ChainConfig& c, const cni::Runtime& rt, const cni::RuntimeConf&) { rt.status(inner_list(rt, c)); });
 }
 
 void cmd_gc(const cni::CmdArgs& args) {
-  const ChainConfig c = parse_config(args.conf);
-  const cni::Runtime rt(args.env.path_dirs(), c.cache_dir);
   std::vector<cni::GcAttachment> valid;
   for (const auto& a : cni::valid_attachments(args.conf)) valid.push_back({a.container_id, a.ifname});
-  auto errors = rt.gc(inner_list(rt, c), valid);
-  if (!errors.empty()) throw plugin_failed(errors.front());
+  with_runtime(args, [&](const ChainConfig& c, const cni::Runtime& rt, const cni::RuntimeConf&) {
+    auto errors = rt.gc(inner_list(rt, c), valid);
+    if (!errors.empty()) throw errors.front();
+  });
 }
 
 }  // namespace
