@@ -48,10 +48,35 @@ int next_free_table(const std::set<int>& used, int from) {
   return from;
 }
 
+// What a failed ADD must take back: the rules it added and the tables it filled (the main
+// table is changed last, so until then it is intact).
+struct Undo {
+  cni::Netlink& nl;
+  int oif;
+  std::vector<cni::PolicyRule> rules;
+  std::vector<int> tables;
+  bool armed = true;
+  ~Undo() {
+    if (!armed) return;
+    try {
+      for (const auto& r : rules) cni::del_rule(nl, r);
+      for (int t : tables)
+        for (const auto& r : cni::list_link_routes(nl, oif, t)) cni::delete_route(nl, r);
+    } catch (...) {
+    }
+  }
+};
+
 void route_by_source(cni::Netlink& nl, const cni::Link& link, const SbrConfig& c) {
   const auto rules = cni::list_rules(nl);
+  Undo undo{nl, link.index, {}, {}};
+  auto add_rule = [&](const cni::PolicyRule& r) {
+    cni::add_rule(nl, r);
+    undo.rules.push_back(r);
+  };
   if (c.table) {
-    for (const auto& ip : c.ips) cni::add_rule(nl, rule_for(ip.address.ip, *c.table));
+    for (const auto& ip : c.ips) add_rule(rule_for(ip.address.ip, *c.table));
+    undo.armed = false;
     return;
   }
   const auto routes = cni::list_link_routes(nl, link.index, 254);
@@ -60,7 +85,8 @@ void route_by_source(cni::Netlink& nl, const cni::Link& link, const SbrConfig& c
   for (const auto& r : routes) used.insert(r.table);
   int table = next_free_table(used, kFirstTable);
   for (const auto& ip : c.ips) {
-    cni::add_rule(nl, rule_for(ip.address.ip, table));
+    undo.tables.push_back(table);
+    add_rule(rule_for(ip.address.ip, table));
     if (ip.gateway) {
       cni::RouteEntry def;
       def.dst = {ip.address.ip.is_v6() ? *cni::IpAddr::parse("::") : cni::IpAddr::v4(0), 0};
@@ -78,6 +104,7 @@ void route_by_source(cni::Netlink& nl, const cni::Link& link, const SbrConfig& c
     used.insert(table);
     table = next_free_table(used, table + 1);
   }
+  undo.armed = false;
   for (const auto& r : routes) cni::delete_route(nl, r);
 }
 

@@ -113,4 +113,14 @@ TEST_CASE("sbr: no prevResult or no address on the interface is refused, nothing
   CHECK(r.rc != 0);
   CHECK_THAT(r.out, Catch::Contains("No IP addresses supplied on interface: eth9"));
   CHECK(c.exec("ip rule") == rules);
+  // A gateway the kernel cannot reach fails the ADD after its rule was added: taken back.
+  const auto main_before = c.exec("ip route show table main");
+  auto unreachable = prev;
+  unreachable["ips"][0]["gateway"] = "10.99.99.1";
+  r = lab.run(test::ours("sbr"), "ADD", "s5", c.path(), sbr_conf(lab, unreachable));
+  INFO(r.out << r.err);
+  CHECK(r.rc != 0);
+  CHECK(c.exec("ip rule") == rules);
+  CHECK(c.exec("ip route show table 100").empty());
+  CHECK(c.exec("ip route show table main") == main_before);
 }
