@@ -95,7 +95,7 @@ double measured_rate(const Lab& lab, const std::string& server_ns, const std::st
 
 }  // namespace
 
-TEST_CASE("bandwidth: a TBF on the host veth, an ifb with a redirect for egress; CHECK; DEL", "[bandwidth]") {
+TEST_CASE("bandwidth: a TBF on the host veth, an ifb with a redirect for egress, CHECK, DEL", "[bandwidth]") {
   Lab lab;
   test::TestNetns c("mc");
   auto prev = lab.attach(c, "b1");
@@ -167,7 +167,7 @@ TEST_CASE("bandwidth: the kernel holds both directions to the set rate (within 1
   REQUIRE(lab.run(test::ours("bandwidth"), "DEL", "b2", c.path(), conf).rc == 0);
 }
 
-TEST_CASE("bandwidth: limits from runtimeConfig unless the config sets its own; none: prevResult unchanged", "[bandwidth]") {
+TEST_CASE("bandwidth: limits from runtimeConfig unless the config sets its own, none: prevResult unchanged", "[bandwidth]") {
   Lab lab;
   test::TestNetns c("mc");
   auto prev = lab.attach(c, "b3");

@@ -65,7 +65,7 @@ void expect_nothing_left(const Lab& lab, const MesosContainer& c, const std::str
 
 }  // namespace
 
-TEST_CASE("cnipp-chain: Mesos attaches bridge + portmap + tuning; address, ports, sysctls; DEL removes all",
+TEST_CASE("cnipp-chain: Mesos attaches bridge + portmap + tuning, address, ports, sysctls, DEL removes all",
           "[cnipp-chain][mesos]") {
   Lab lab;
   MesosContainer c;
@@ -141,7 +141,7 @@ TEST_CASE("cnipp-chain: a failing plugin undoes the whole ADD", "[cnipp-chain][m
   CHECK(c.netns.exec("ip -o link show eth0 2>/dev/null").empty());
 }
 
-TEST_CASE("cnipp-chain: plugins run at the newest version they all support; the result in the outer one",
+TEST_CASE("cnipp-chain: plugins run at the newest version they all support, the result in the outer one",
           "[cnipp-chain]") {
   Lab lab;
   MesosContainer c;

@@ -125,7 +125,7 @@ TEST_CASE("cnitool add/check/del with reference bridge + host-local + tuning", "
   CHECK(s.tool({"del", "ctnet", s.ctr.path()}).rc == 0);
 }
 
-TEST_CASE("a plugin failure shows the plugin, code, message and details; --json too", "[cnitool]") {
+TEST_CASE("a plugin failure shows the plugin, code, message and details, --json too", "[cnitool]") {
   Setup s;
   // host-local refuses a range outside its subnet: the reference's own error must come through.
   json list = json::parse(R"({"cniVersion":"1.0.0","name":"badnet","plugins":[{"type":"bridge","ipam":
@@ -236,7 +236,7 @@ TEST_CASE("our DEL from a cache file written the way reference libcni writes it"
   CHECK(access((s.ipam / "ynet/10.233.15.2").c_str(), F_OK) != 0);
 }
 
-TEST_CASE("cnitool gc removes stale attachments; a torn cache file does not block del", "[cnitool]") {
+TEST_CASE("cnitool gc removes stale attachments, a torn cache file does not block del", "[cnitool]") {
   Setup s;
   s.write_conflist("gnet", "10.233.16.0/24", false);
   // GC needs 1.1.0 for the plugin GC step; the reference v1.1.1 plugins stop at 1.0.0, so

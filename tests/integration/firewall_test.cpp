@@ -51,7 +51,7 @@ struct Outside {
 
 }  // namespace
 
-TEST_CASE("firewall: nftables rules tagged by attachment; CHECK; DEL without netns or prevResult; GC", "[firewall]") {
+TEST_CASE("firewall: nftables rules tagged by attachment, CHECK, DEL without netns or prevResult, GC", "[firewall]") {
   Lab lab;
   test::TestNetns c1("mc"), c2("mc");
   auto p1 = lab.attach(c1, "f1", true);

@@ -267,7 +267,7 @@ TEST_CASE("mesos-cni-port-mapper: a delegate with a newer result, a failing dele
   }
 }
 
-TEST_CASE("mesos-cni-port-mapper: errors carry Mesos's codes; CHECK, VERSION, GC are answered", "[mesos][portmap]") {
+TEST_CASE("mesos-cni-port-mapper: errors carry Mesos's codes, CHECK, VERSION, GC are answered", "[mesos][portmap]") {
   MapperLab lab;
   MockDelegate mock;
   auto code_of = [&](const test::RunResult& r) {

@@ -211,7 +211,7 @@ TEST_CASE("portmap: bad input is refused with code 7 before anything is written"
   }, "IPv6 hostIP for an IPv4-only container");
 }
 
-TEST_CASE("portmap: no mappings passes prevResult through and writes nothing; STATUS and VERSION answer", "[portmap]") {
+TEST_CASE("portmap: no mappings passes prevResult through and writes nothing, STATUS and VERSION answer", "[portmap]") {
   Rules lab;
   for (const char* version : {"0.3.1", "0.4.0", "1.0.0", "1.1.0"}) {
     auto conf = Lab::portmap_conf(prev_result(2), json::array(), "pmnet", version);

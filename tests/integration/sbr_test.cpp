@@ -20,7 +20,7 @@ json sbr_conf(const Lab& lab, const json& prev, json extra = json::object()) {
 
 }  // namespace
 
-TEST_CASE("sbr: a table per address, the interface's routes moved there; CHECK; DEL", "[sbr]") {
+TEST_CASE("sbr: a table per address, the interface's routes moved there, CHECK, DEL", "[sbr]") {
   Lab lab;
   test::TestNetns c("mc");
   auto prev = lab.attach(c, "s1", true);

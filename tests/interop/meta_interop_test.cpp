@@ -101,7 +101,7 @@ TEST_CASE("tuning interop: same changes, same backup keys, each DEL restores the
   CHECK(test::list_dir(ours.lab.data.path + "/tuning").empty());
 }
 
-TEST_CASE("tuning interop: the reference crashes on args.cni.sysctl without a sysctl map; ours merges it", "[tuning][interop]") {
+TEST_CASE("tuning interop: the reference crashes on args.cni.sysctl without a sysctl map, ours merges it", "[tuning][interop]") {
   Side s;
   auto conf = s.lab.chained({{"type", "tuning"}, {"dataDir", s.lab.data.path + "/tuning"}}, s.prev);
   conf["args"]["cni"]["sysctl"] = {{"net.ipv4.conf.IFNAME.rp_filter", "2"}};
@@ -132,7 +132,7 @@ TEST_CASE("tuning interop: an interface name with a dot (the reference turns it 
   CHECK(trim(c.exec("cat /proc/sys/net/ipv4/conf/ve.100/rp_filter")) == "1");
 }
 
-TEST_CASE("bandwidth interop: the same qdiscs and ifb; each one's CHECK and DEL on the other's ADD", "[bandwidth][interop]") {
+TEST_CASE("bandwidth interop: the same qdiscs and ifb, each one's CHECK and DEL on the other's ADD", "[bandwidth][interop]") {
   Side ref, ours;
   auto conf = [](const Side& s) {
     return s.lab.chained({{"type", "bandwidth"}, {"ingressRate", 12345678}, {"ingressBurst", 98765},
@@ -167,7 +167,7 @@ TEST_CASE("bandwidth interop: the same qdiscs and ifb; each one's CHECK and DEL 
   CHECK(ours.lab.host.exec("ip link show dev " + ifb + " 2>/dev/null").empty());
 }
 
-TEST_CASE("bandwidth interop: the reference's CHECK crashes when no limit is set; ours succeeds", "[bandwidth][interop]") {
+TEST_CASE("bandwidth interop: the reference's CHECK crashes when no limit is set, ours succeeds", "[bandwidth][interop]") {
   Side s;
   auto conf = s.lab.chained({{"type", "bandwidth"}}, s.prev);
   auto ref = s.run(test::reference("bandwidth"), "CHECK", conf);
@@ -176,7 +176,7 @@ TEST_CASE("bandwidth interop: the reference's CHECK crashes when no limit is set
   CHECK(s.run(test::ours("bandwidth"), "CHECK", conf).rc == 0);
 }
 
-TEST_CASE("firewall interop: the reference's iptables chains, byte for byte; one host with both", "[firewall][interop]") {
+TEST_CASE("firewall interop: the reference's iptables chains, byte for byte, one host with both", "[firewall][interop]") {
   Side ref(true), ours(true);
   auto conf = [](const Side& s, const std::string& backend) {
     json c{{"type", "firewall"}, {"ingressPolicy", "same-bridge"}, {"iptablesAdminChainName", "MY-ADMIN"}};
@@ -216,7 +216,7 @@ TEST_CASE("firewall interop: the reference's iptables chains, byte for byte; one
   CHECK_THAT(left, Catch::Contains("-A FORWARD -m comment --comment \"CNI firewall plugin rules\" -j CNI-FORWARD"));
 }
 
-TEST_CASE("sbr interop: the same rules and tables; each one's DEL on the other's ADD", "[sbr][interop]") {
+TEST_CASE("sbr interop: the same rules and tables, each one's DEL on the other's ADD", "[sbr][interop]") {
   Side ref(true), ours(true);
   auto conf = [](const Side& s) { return s.lab.chained({{"type", "sbr"}}, s.prev); };
   auto routing = [](const Side& s) {

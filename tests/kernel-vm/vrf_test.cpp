@@ -53,7 +53,7 @@ struct VrfLab {
 
 }  // namespace
 
-TEST_CASE("vrf: created with the lowest free table, interfaces enslaved, addresses and routes kept; DEL", "[vrf]") {
+TEST_CASE("vrf: created with the lowest free table, interfaces enslaved, addresses and routes kept, DEL", "[vrf]") {
   VrfLab lab;
   auto p0 = lab.attach(0), p1 = lab.attach(1);
   auto r = lab.call(test::ours("vrf"), "ADD", VrfLab::conf(p0, "red"), "eth0");
@@ -111,7 +111,7 @@ TEST_CASE("vrf: conflicts and bad input are refused, nothing created", "[vrf]") 
   CHECK(lab.link("eth0")["master"] == "green");
 }
 
-TEST_CASE("vrf: DEL without the interface or the netns; the reference fails the first", "[vrf][interop]") {
+TEST_CASE("vrf: DEL without the interface or the netns, the reference fails the first", "[vrf][interop]") {
   VrfLab lab;
   auto p0 = lab.attach(0);
   auto conf = VrfLab::conf(p0, "red");

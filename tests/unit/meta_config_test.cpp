@@ -123,7 +123,7 @@ TEST_CASE("tuning config: dataDir", "[unit][tuning]") {
   CHECK_THAT(error_of([&] { tuning_of({{"dataDir", "rel"}}); }), Catch::Contains("absolute"));
 }
 
-TEST_CASE("bandwidth config: the reference's rules; config over runtimeConfig; the ifb name", "[unit][bandwidth]") {
+TEST_CASE("bandwidth config: the reference's rules, config over runtimeConfig, the ifb name", "[unit][bandwidth]") {
   auto l = bandwidth::parse_config(conf_of({{"ingressRate", 800}, {"ingressBurst", 80}}));
   CHECK(l.shapes_ingress());
   CHECK_FALSE(l.shapes_egress());
@@ -206,7 +206,7 @@ TEST_CASE("sbr config: the interface's addresses, the table key", "[unit][sbr]")
     CHECK(error_of([&] { sbr::parse_config(conf_of({{"table", bad}}), "eth0"); }) != "");
 }
 
-TEST_CASE("vrf config: vrfname required and a valid link name; table", "[unit][vrf]") {
+TEST_CASE("vrf config: vrfname required and a valid link name, table", "[unit][vrf]") {
   CHECK(vrf::parse_config(conf_of({{"vrfname", "red"}})).name == "red");
   CHECK_FALSE(vrf::parse_config(conf_of({{"vrfname", "red"}})).table);
   CHECK(vrf::parse_config(conf_of({{"vrfname", "red"}, {"table", 7}})).table == 7u);

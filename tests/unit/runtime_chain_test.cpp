@@ -212,7 +212,7 @@ TEST_CASE("GC deletes stale cached attachments, then sends GC with both attachme
   CHECK(test::list_dir(cache / "results").size() == 2);
 }
 
-TEST_CASE("STATUS stops at the first failing plugin; VERSION probes every plugin", "[runtime][chain]") {
+TEST_CASE("STATUS stops at the first failing plugin, VERSION probes every plugin", "[runtime][chain]") {
   FakePlugins p;
   p.add("a", kResultA);
   p.add("down", "", R"({"code":50,"msg":"plugin not available"})");

@@ -104,7 +104,7 @@ TEST_CASE("old-form results parse into the model and upconvert", "[result]") {
   CHECK(j["dns"]["nameservers"][0] == "1.1.1.1");
 }
 
-TEST_CASE("empty dns is omitted; missing cniVersion means 0.1.0", "[result]") {
+TEST_CASE("empty dns is omitted, missing cniVersion means 0.1.0", "[result]") {
   auto r = cni::Result::from_json(json::parse(R"({"ip4":{"ip":"10.0.0.2/24"}})"));
   CHECK(r.cni_version == "0.1.0");
   auto j = json::parse(r.to_json("1.0.0").dump());
