@@ -37,7 +37,7 @@ std::map<std::string, json> qdiscs(const Lab& lab) {
   return out;
 }
 
-// A UDP stream at twice `rate` bits/s for 1.5 s from one namespace to a receiver in another;
+// A UDP stream at twice `rate` bits/s for 1 s from one namespace to a receiver in another;
 // the receiver's rate in bits/s as the wire carries it (each 1400-byte datagram is 1442
 // bytes of Ethernet frame), over the stream less its first 0.2 s (which the TBF bucket lets
 // through at line rate). UDP, not TCP: a shaper that drops (the ifb's) would otherwise
@@ -50,7 +50,7 @@ if mode == 'serve':
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((addr, port))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
     open(sys.argv[4], 'w').close()
-    s.settimeout(10); s.recv(SIZE); start = time.monotonic(); s.settimeout(0.5)
+    s.settimeout(10); s.recv(SIZE); start = time.monotonic(); s.settimeout(0.3)
     n = 0; last = start
     try:
         while True:
@@ -66,7 +66,7 @@ else:
     t0 = time.monotonic(); sent = 0
     while True:
         now = time.monotonic() - t0
-        if now >= 1.5: break
+        if now >= 1.0: break
         while sent < rate * now:
             try: s.sendto(buf, (addr, port))
             except OSError: pass
