@@ -162,13 +162,22 @@ void add_ingress_redirect(int ifindex, int target_ifindex) {
   rtnl_u32_set_classid(cls.get(), TC_HANDLE(1, 1));
   rtnl_u32_add_key_uint32(cls.get(), 0, 0, 0, 0);  // match everything
   rtnl_u32_set_cls_terminal(cls.get());
-  if (int e = rtnl_u32_add_action(cls.get(), act.get()); e < 0) fail(what, e);
-  if (int e = rtnl_cls_add(s.get(), cls.get(), NLM_F_CREATE | NLM_F_EXCL); e < 0) fail(what, e);
+  int e = rtnl_u32_add_action(cls.get(), act.get());
+  if (e >= 0) e = rtnl_cls_add(s.get(), cls.get(), NLM_F_CREATE | NLM_F_EXCL);
+  if (e < 0) {
+    // The ingress qdisc made above goes too: all of this or nothing.
+    try {
+      clear(ifindex, false, true);
+    } catch (const Error&) {
+    }
+    fail(what, e);
+  }
 }
 
-void clear(int ifindex) {
+void clear(int ifindex, bool root, bool ingress) {
   auto s = connect();
   for (uint32_t parent : {TC_H_ROOT, TC_H_INGRESS}) {
+    if ((parent == TC_H_ROOT && !root) || (parent == TC_H_INGRESS && !ingress)) continue;
     Qdisc q(rtnl_qdisc_alloc());
     if (!q) throw Error(kInternal, "out of memory");
     rtnl_tc_set_ifindex(TC_CAST(q.get()), ifindex);

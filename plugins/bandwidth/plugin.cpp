@@ -42,20 +42,28 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
   auto nl = cni::Netlink::open();
   const cni::Link veth = host_veth(args, nl);
   const auto ifb = ifb_name(args.conf.name, args.env.container_id);
+  // What this ADD made, so a failure takes back exactly that (a qdisc that was there
+  // before, or an ifb of that name, is not ours to remove).
+  bool made_tbf = false, made_ifb = false, made_redirect = false;
   try {
-    if (l.shapes_ingress()) cni::tc::add_root_tbf(veth.index, cni::tc::tbf_for(l.ingress_rate, l.ingress_burst));
+    if (l.shapes_ingress()) {
+      cni::tc::add_root_tbf(veth.index, cni::tc::tbf_for(l.ingress_rate, l.ingress_burst));
+      made_tbf = true;
+    }
     if (l.shapes_egress()) {
       cni::create_ifb(nl, ifb, veth.mtu);
+      made_ifb = true;
       auto dev = nl.link(ifb);
       if (!dev) throw cni::Error(cni::kInternal, "ifb device \"" + ifb + "\" vanished after it was created");
       cni::tc::add_ingress_redirect(veth.index, dev->index);
+      made_redirect = true;
       cni::tc::add_root_tbf(dev->index, cni::tc::tbf_for(l.egress_rate, l.egress_burst));
       r.interfaces.push_back({ifb, cni::mac_str(dev->mac), std::nullopt, "", "", ""});
     }
   } catch (...) {
     try {
-      nl.delete_link(ifb);
-      cni::tc::clear(veth.index);
+      if (made_ifb) nl.delete_link(ifb);
+      if (made_tbf || made_redirect) cni::tc::clear(veth.index, made_tbf, made_redirect);
     } catch (...) {
     }
     throw;

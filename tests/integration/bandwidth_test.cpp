@@ -221,6 +221,13 @@ TEST_CASE("bandwidth: bad input and interfaces without a veth change nothing", "
   // A container link that is no veth (a bridge device here) has no host end to shape.
   c.exec("ip link add eth1 type bridge");
   refused(bw_conf(lab, prev, 8000000, 80000, 8000000, 80000), "has no veth peer", "eth1");
+  // A qdisc someone else put on the host veth: our ADD fails and leaves it there.
+  lab.host.exec("tc qdisc add dev " + veth + " root handle 1: tbf rate 1mbit burst 10kb latency 10ms");
+  auto r = lab.run(test::ours("bandwidth"), "ADD", "b4", c.path(), bw_conf(lab, prev, 8000000, 80000, 8000000, 80000));
+  CHECK(r.rc != 0);
+  CHECK_THAT(lab.host.exec("tc qdisc show dev " + veth + " root"), Catch::Contains("rate 1Mbit"));
+  CHECK(lab.host.exec("ip link show dev " + ifb + " 2>/dev/null").empty());
+  lab.host.exec("tc qdisc del dev " + veth + " root");
   // A veth whose host end prevResult does not list.
   auto stranger = prev;
   stranger["interfaces"] = json::array({prev["interfaces"][0], prev["interfaces"][2]});

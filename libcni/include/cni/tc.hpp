@@ -30,9 +30,9 @@ void add_root_tbf(int ifindex, const Tbf& tbf);
 // Adds an ingress qdisc (ffff:) to `ifindex` and a match-all u32 filter (prio 1, protocol
 // all, flowid 1:1) whose mirred action redirects every packet to `target_ifindex`'s egress.
 void add_ingress_redirect(int ifindex, int target_ifindex);
-// Removes the root and ingress qdiscs of `ifindex` (and with them the filters); absent
-// ones are fine. Undoes a failed ADD on a host veth that lives on.
-void clear(int ifindex);
+// Removes the root and/or the ingress qdisc of `ifindex` (and with them their filters);
+// absent ones are fine. Undoes a failed ADD on a host veth that lives on.
+void clear(int ifindex, bool root, bool ingress);
 
 // A TBF as read back: libnl reports the bucket in bytes (derived from the kernel's buffer
 // in ticks), so that is what a check compares.
