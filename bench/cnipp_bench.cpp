@@ -453,6 +453,81 @@ void link_plugin_rows(const Side& ours, const Side& ref, int reps, const fs::pat
   sh("ip link del bmv0 2>/dev/null");
 }
 
+// A conflist's work for one container with the meta plugins: bridge + host-local, tuning (a
+// sysctl and the MTU), bandwidth (both directions: TBF + ifb) and firewall, each with the
+// previous one's result; DEL in reverse. A sample is the sum of the plugins' spans. Ours
+// also runs the same list through cnipp-chain (one Mesos config), runtime work included.
+struct MetaStats {
+  Stats add, del;
+  std::map<std::string, Stats> add_alone;
+  Stats chain_add, chain_del;
+};
+MetaStats bench_meta_chain(const Side& side, int reps, const std::string& data, int idx, bool with_chain) {
+  const std::string net = "mn" + std::to_string(idx);
+  const auto bridge = json::parse(bridge_conf(net, "mbr" + std::to_string(idx), "10.22" + std::to_string(idx) + ".0.0/16",
+                                              data, false));
+  const std::vector<json> meta = {
+      {{"type", "tuning"}, {"dataDir", data + "/tuning"}, {"mtu", 1400}, {"sysctl", {{"net.core.somaxconn", "1024"}}}},
+      {{"type", "bandwidth"}, {"ingressRate", 100000000}, {"ingressBurst", 1000000}, {"egressRate", 100000000},
+       {"egressBurst", 1000000}},
+      {{"type", "firewall"}}};
+  MetaStats out;
+  std::vector<Sample> adds, dels, chain_adds, chain_dels;
+  std::map<std::string, std::vector<Sample>> alone;
+  for (int i = 0; i < reps; ++i) {
+    auto name = "cm-" + std::to_string(getpid()) + "-" + std::to_string(i);
+    auto path = make_ns(name);
+    auto id = "mt" + std::to_string(i);
+    auto r = run(side.path + "/bridge", cni_env("ADD", id, path, side.path), bridge.dump());
+    Sample add = r, del{};
+    std::vector<json> confs;
+    for (auto c : meta) {
+      c["cniVersion"] = "1.0.0";
+      c["name"] = net;
+      if (r.rc == 0) c["prevResult"] = json::parse(r.out);
+      confs.push_back(c);
+      r = run(side.path + "/" + c["type"].get<std::string>(), cni_env("ADD", id, path, side.path), c.dump());
+      alone[c["type"]].push_back(r);
+      add = {add.ms + r.ms, add.cpu_ms + r.cpu_ms, add.rc | r.rc, ""};
+    }
+    for (auto c = confs.rbegin(); c != confs.rend(); ++c) {
+      auto d = run(side.path + "/" + (*c)["type"].get<std::string>(), cni_env("DEL", id, path, side.path), c->dump());
+      del = {del.ms + d.ms, del.cpu_ms + d.cpu_ms, del.rc | d.rc, ""};
+    }
+    auto bd = run(side.path + "/bridge", cni_env("DEL", id, path, side.path), bridge.dump());
+    dels.push_back({del.ms + bd.ms, del.cpu_ms + bd.cpu_ms, del.rc | bd.rc, ""});
+    adds.push_back(add);
+    if (with_chain) {
+      json chain{{"cniVersion", "1.0.0"}, {"name", net}, {"type", "cnipp-chain"}, {"cacheDir", data + "/cache"}};
+      json b = bridge;
+      b.erase("cniVersion");
+      b.erase("name");
+      chain["plugins"] = json::array({b, meta[0], meta[1], meta[2]});
+      chain_adds.push_back(run(side.path + "/cnipp-chain", cni_env("ADD", id, path, side.path), chain.dump()));
+      chain_dels.push_back(run(side.path + "/cnipp-chain", cni_env("DEL", id, path, side.path), chain.dump()));
+    }
+    drop_ns(name);
+  }
+  out.add = stats(adds);
+  out.del = stats(dels);
+  for (auto& [k, v] : alone) out.add_alone[k] = stats(v);
+  out.chain_add = stats(chain_adds);
+  out.chain_del = stats(chain_dels);
+  return out;
+}
+
+void meta_rows(const Side& ours, const Side& ref, int reps, const fs::path& data) {
+  header("bridge + host-local + tuning + bandwidth + firewall (ours nftables, reference v1.1.1 iptables)");
+  auto o = bench_meta_chain(ours, reps, (data / "ours").string(), 0, true);
+  auto r = bench_meta_chain(ref, reps, (data / "ref").string(), 1, false);
+  row("meta chain ADD", o.add, r.add);
+  row("meta chain DEL", o.del, r.del);
+  for (const char* p : {"tuning", "bandwidth", "firewall"}) row(std::string("  ") + p + " ADD alone", o.add_alone[p], r.add_alone[p]);
+  row("cnipp-chain ADD (same list, one config)", o.chain_add, r.add, "ref: the four plugins' sum");
+  row("cnipp-chain DEL (same list, one config)", o.chain_del, r.del, "ref: the four plugins' sum");
+  std::printf("%-44s ours %.2f ms CPU | ref %.2f ms CPU\n", "  CPU per chain ADD", o.add.mean_cpu, r.add.mean_cpu);
+}
+
 // host-local alone: an ADD+DEL pair, and ADD with 0, 1,000 and 5,000 leases in the store.
 void host_local_rows(const Side& ours, const Side& ref, int reps, const fs::path& data) {
   header("host-local alone");
@@ -499,9 +574,9 @@ void concurrency_rows(const Side& ours, const Side& ref, const fs::path& data) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // cnipp-bench <our bin dir> <reference dir> <reps> <json out> [ipvlan|bridge|portmap]: one group only
+  // cnipp-bench <our bin dir> <reference dir> <reps> <json out> [ipvlan|bridge|portmap|meta]: one group only
   if (argc < 5) {
-    std::fprintf(stderr, "usage: cnipp-bench OUR_BIN_DIR REFERENCE_DIR REPS JSON_OUT [ipvlan|bridge|portmap]\n");
+    std::fprintf(stderr, "usage: cnipp-bench OUR_BIN_DIR REFERENCE_DIR REPS JSON_OUT [ipvlan|bridge|portmap|meta]\n");
     return 2;
   }
   Side ours{"cnipp", argv[1]}, ref{"reference", argv[2]};
@@ -510,6 +585,7 @@ int main(int argc, char** argv) {
   bool ipvlan_only = argc > 5 && std::string(argv[5]) == "ipvlan";
   bool bridge_only = argc > 5 && std::string(argv[5]) == "bridge";
   bool portmap_only = argc > 5 && std::string(argv[5]) == "portmap";
+  bool meta_only = argc > 5 && std::string(argv[5]) == "meta";
   auto data = fs::temp_directory_path() / ("cnipp-bench-" + std::to_string(getpid()));
   fs::create_directories(data / "ours");
   fs::create_directories(data / "ref");
@@ -517,6 +593,8 @@ int main(int argc, char** argv) {
 
   if (portmap_only) {
     portmap_rows(ours, ref, reps, data);
+  } else if (meta_only) {
+    meta_rows(ours, ref, reps, data);
   } else if (ipvlan_only) {
     header("ipvlan + host-local (in this kernel)");
     auto o = bench_ipvlan(ours, reps, data / "ours");
@@ -549,6 +627,7 @@ int main(int argc, char** argv) {
     if (!bridge_only) {
       portmap_rows(ours, ref, reps, data);
       link_plugin_rows(ours, ref, reps, data);
+      meta_rows(ours, ref, reps, data);
       host_local_rows(ours, ref, reps, data);
       concurrency_rows(ours, ref, data);
     }

@@ -24,32 +24,7 @@ constexpr const char* kMarkMasq = "CNI-HOSTPORT-MASQ";
 constexpr size_t kMaxCommentLength = 255;  // iptables' limit; the reference cuts there too
 constexpr size_t kMultiportMax = 15;      // ports per multiport match
 
-// `iptables -t nat -S`, one line each.
-struct NatState {
-  std::vector<std::string> lines;
-  explicit NatState(const std::string& text) {
-    std::istringstream in(text);
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-  }
-  bool has_chain(const std::string& c) const {
-    return std::find(lines.begin(), lines.end(), "-N " + c) != lines.end();
-  }
-  bool has_rules(const std::string& c) const {
-    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.starts_with("-A " + c + " "); });
-  }
-  // The rules (as "-A ..." lines) of `in` (any chain when empty) that jump to `target`.
-  std::vector<std::string> jumps_to(const std::string& target, const std::string& in = {}) const {
-    std::vector<std::string> out;
-    for (const auto& l : lines)
-      if (l.starts_with("-A ") && l.ends_with(" -j " + target) && (in.empty() || l.starts_with("-A " + in + " ")))
-        out.push_back(l);
-    return out;
-  }
-  size_t count_rules(const std::string& c) const {
-    return static_cast<size_t>(
-        std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.starts_with("-A " + c + " "); }));
-  }
-};
+using NatState = ipt::Listing;
 
 std::string quoted(const std::string& s) {
   std::string out = "\"";
@@ -121,7 +96,7 @@ std::vector<std::string> entry_rules(const Attachment& a, const std::string& cha
   return out;
 }
 
-std::string del_line(const std::string& a_line) { return "-D" + a_line.substr(2); }
+using ipt::del_line;
 
 void teardown(bool v6, const NatState& st, const std::string& chain) {
   std::string s = "*nat\n";

@@ -31,16 +31,16 @@ void restore(bool v6, const std::string& script, const std::string& what) {
   if (r.exit_code != 0) throw Error(kIoFailure, what + ": " + r.err, script);
 }
 
-std::string save_nat(bool v6) {
-  auto r = run(v6 ? "ip6tables" : "iptables", {"-w", "5", "-t", "nat", "-S"}, "");
+std::string save(bool v6, const std::string& table) {
+  auto r = run(v6 ? "ip6tables" : "iptables", {"-w", "5", "-t", table, "-S"}, "");
   return r.exit_code == 0 ? r.out : "";
 }
 
-bool may_have_chain(bool v6, const std::string& chain) {
-  auto chains = nft::list_chains(v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, "nat");
+bool may_have_chain(bool v6, const std::string& chain, const std::string& table) {
+  auto chains = nft::list_chains(v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, table);
   if (std::find(chains.begin(), chains.end(), chain) != chains.end()) return true;
   auto legacy = read_file_if_exists(v6 ? "/proc/net/ip6_tables_names" : "/proc/net/ip_tables_names");
-  return legacy && legacy->find("nat") != std::string::npos;
+  return legacy && legacy->find(table) != std::string::npos;
 }
 
 }  // namespace cni::detail::iptables

@@ -21,6 +21,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -28,6 +29,7 @@
 #include "cni/error.hpp"
 #include "cni/netns.hpp"
 #include "netlink_ack.hpp"
+#include "netlink_raw.hpp"
 
 namespace cni {
 
@@ -276,6 +278,7 @@ Link parse_link(const nlmsghdr* nlh) {
   l.index = ifi->ifi_index;
   l.up = ifi->ifi_flags & IFF_UP;
   l.promisc = ifi->ifi_flags & IFF_PROMISC;
+  l.allmulti = ifi->ifi_flags & IFF_ALLMULTI;
   struct Ctx {
     Link* l;
   } ctx{&l};
@@ -287,6 +290,7 @@ Link parse_link(const nlmsghdr* nlh) {
         if (mnl_attr_get_payload_len(a) == 6) std::memcpy(l.mac.data(), mnl_attr_get_payload(a), 6);
         break;
       case IFLA_MTU: l.mtu = static_cast<int>(mnl_attr_get_u32(a)); break;
+      case IFLA_TXQLEN: l.txqlen = static_cast<int>(mnl_attr_get_u32(a)); break;
       case IFLA_MASTER: l.master = static_cast<int>(mnl_attr_get_u32(a)); break;
       case IFLA_LINK: l.link = static_cast<int>(mnl_attr_get_u32(a)); break;
       case IFLA_LINK_NETNSID: l.has_link_netnsid = true; break;
@@ -998,6 +1002,21 @@ std::vector<NeighEntry> Netlink::fdb(int index) {
     if (e.index == index) out.push_back(e);
   }, "failed to list the forwarding database");
   return out;
+}
+
+// ---- Raw access for libcni's other rtnetlink files (policy routing, VRF, link tuning):
+// the same socket, ACK handling and dump retries as the requests above.
+int detail::RtnlAccess::transact(Netlink& nl, nlmsghdr* nlh, const std::function<void(const nlmsghdr*)>& on_msg,
+                                 std::string* ack) {
+  return nl.impl_->transact(nlh, on_msg, ack);
+}
+
+void detail::RtnlAccess::dump(Netlink& nl, const nlmsghdr* request, const std::function<void(const nlmsghdr*)>& on_msg,
+                              const std::string& what) {
+  nl.impl_->dump([&](Request& r) {
+    std::memcpy(r.buf, request, std::min<size_t>(request->nlmsg_len, sizeof r.buf));
+    r.nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  }, on_msg, what);
 }
 
 }  // namespace cni

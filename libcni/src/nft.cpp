@@ -175,6 +175,11 @@ Rule& Rule::match_ct_state_new() {
   return *this;
 }
 
+Rule& Rule::match_ct_state_established() {
+  ct_bits_set(rule_, NFT_CT_STATE, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
+  return *this;
+}
+
 Rule& Rule::dnat(const IpAddr& addr, uint16_t port) {
   auto* a = nftnl_expr_alloc("immediate");
   nftnl_expr_set_u32(a, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
@@ -373,19 +378,36 @@ std::vector<ListedRule> list_rules(uint16_t family, const std::string& table, co
   return out;
 }
 
-std::vector<std::string> list_chains(uint16_t family, const std::string& table) {
-  std::vector<std::string> out;
+namespace {
+// Every chain of `table` (the kernel dumps all of the family's; we filter).
+void each_chain(uint16_t family, const std::string& table, const std::string& what,
+                const std::function<void(const nftnl_chain*)>& f) {
   detail::NetlinkBuffer buf(MNL_SOCKET_BUFFER_SIZE);
   auto* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETCHAIN, family, NLM_F_DUMP, next_seq());
   dump(nlh, [&](const nlmsghdr* m) {
     auto* c = nftnl_chain_alloc();
     if (nftnl_chain_nlmsg_parse(m, c) == 0) {
       const char* t = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
-      const char* n = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
-      if (t && n && table == t) out.emplace_back(n);
+      if (t && table == t && nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)) f(c);
     }
     nftnl_chain_free(c);
-  }, "failed to list nftables chains of " + table);
+  }, what);
+}
+}  // namespace
+
+std::vector<std::string> list_chains(uint16_t family, const std::string& table) {
+  std::vector<std::string> out;
+  each_chain(family, table, "failed to list nftables chains of " + table,
+             [&](const nftnl_chain* c) { out.emplace_back(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)); });
+  return out;
+}
+
+std::optional<uint32_t> chain_policy(uint16_t family, const std::string& table, const std::string& chain) {
+  std::optional<uint32_t> out;
+  each_chain(family, table, "failed to read the policy of nftables chain " + table + "/" + chain, [&](const nftnl_chain* c) {
+    if (chain == nftnl_chain_get_str(c, NFTNL_CHAIN_NAME) && nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY))
+      out = nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
+  });
   return out;
 }
 

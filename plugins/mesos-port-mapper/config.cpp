@@ -7,13 +7,14 @@
 #include <tuple>
 
 #include "cni/error.hpp"
+#include "cni/mesos.hpp"
 
 namespace mesos_port_mapper {
 
 namespace {
 
 using nlohmann::json;
-constexpr const char* kMesosKey = "org.apache.mesos";
+constexpr const char* kMesosKey = cni::mesos::kArgsKey;
 
 [[noreturn]] void invalid(const std::string& msg, const std::string& details = {}) {
   throw cni::Error(cni::kInvalidNetworkConfig, msg, details);
@@ -48,50 +49,13 @@ std::vector<std::string> parse_exclude_devices(const json& raw) {
   return out;
 }
 
-// A uint32 protobuf field as Mesos's JSON carries it: a number, or a decimal string.
-int64_t port_field(const json& m, const char* key, const std::string& where) {
-  if (!m.contains(key)) invalid("Failed to parse 'network_info': missing required field '" + std::string(key) + "'", where);
-  const auto& v = m[key];
-  if (v.is_number_integer()) return v.get<int64_t>();
-  if (v.is_string()) {
-    const auto s = v.get<std::string>();
-    if (!s.empty() && s.size() <= 10 && std::all_of(s.begin(), s.end(), ::isdigit)) return std::stoll(s);
-  }
-  invalid("Failed to parse 'network_info': '" + std::string(key) + "' is not a port number", where);
-}
-
-// network_info.port_mappings. A Marathon protocol "udp,tcp" is one mapping per protocol;
-// the same mapping twice is taken once; one host port to two container ports is refused.
+// network_info.port_mappings (cni/mesos.hpp) as hostport mappings.
 std::vector<cni::hostport::Mapping> parse_mappings(const json& network_info) {
   std::vector<cni::hostport::Mapping> out;
-  if (!network_info.is_object()) invalid("Failed to parse 'network_info': not an object");
-  if (!network_info.contains("port_mappings") || network_info["port_mappings"].is_null()) return out;
-  const auto& list = network_info["port_mappings"];
-  if (!list.is_array()) invalid("Failed to parse 'network_info': 'port_mappings' is not an array");
-  std::map<std::pair<uint8_t, uint16_t>, uint16_t> seen;
-  for (size_t i = 0; i < list.size(); ++i) {
-    const auto& m = list[i];
-    const std::string where = "network_info.port_mappings[" + std::to_string(i) + "]";
-    if (!m.is_object()) invalid("Failed to parse 'network_info': a port mapping is not an object", where);
-    const auto host = port_field(m, "host_port", where), cont = port_field(m, "container_port", where);
-    std::string protocols = m.contains("protocol") && !m["protocol"].is_null() ? cni::get_string(m, "protocol") : "tcp";
-    size_t start = 0;
-    do {
-      size_t comma = protocols.find(',', start);
-      std::string p = protocols.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      p.erase(0, p.find_first_not_of(" \t"));
-      p.erase(p.find_last_not_of(" \t") + 1);
-      if (p.empty()) invalid("empty protocol in \"" + protocols + "\"", where);
-      auto mapping = cni::hostport::make_mapping(host, cont, p, "", where);
-      auto [it, fresh] = seen.insert({{mapping.proto, mapping.host_port}, mapping.container_port});
-      if (fresh) out.push_back(mapping);
-      else if (it->second != mapping.container_port)
-        invalid("host port " + std::to_string(mapping.host_port) + "/" + cni::hostport::proto_name(mapping.proto) +
-                    " is mapped to two container ports",
-                where);
-      start = comma == std::string::npos ? std::string::npos : comma + 1;
-    } while (start != std::string::npos);
-  }
+  size_t i = 0;
+  for (const auto& m : cni::mesos::port_mappings(network_info))
+    out.push_back(cni::hostport::make_mapping(m.host_port, m.container_port, m.protocol, "",
+                                              "network_info.port_mappings[" + std::to_string(i++) + "]"));
   return out;
 }
 

@@ -15,6 +15,10 @@
 #include "../../plugins/macvlan/config.hpp"
 #include "../../plugins/mesos-port-mapper/config.hpp"
 #include "../../plugins/portmap/config.hpp"
+#include "../../plugins/bandwidth/config.hpp"
+#include "../../plugins/cnipp-chain/config.hpp"
+#include "../../plugins/firewall/config.hpp"
+#include "../../plugins/tuning/config.hpp"
 #include "../../plugins/ptp/config.hpp"
 
 namespace fs = std::filesystem;
@@ -28,8 +32,20 @@ void check_plugin_conf(const cni::NetConf& conf) {
   else if (conf.type == "ptp") CHECK_NOTHROW(ptp::parse_config(conf));
   else if (conf.type == "portmap") CHECK_NOTHROW(portmap::parse_config(conf, "eth0"));
   else if (conf.type == "cnipp-overlay") CHECK_NOTHROW(overlay_plugin::parse_config(conf));
+  else if (conf.type == "tuning") CHECK_NOTHROW(tuning::parse_config(conf, "eth0", "", std::nullopt));
+  else if (conf.type == "bandwidth") CHECK_FALSE(bandwidth::parse_config(conf).none());
+  else if (conf.type == "firewall") CHECK_NOTHROW(firewall::parse_config(conf));
   if (conf.ipam_type() == "host-local") CHECK_NOTHROW(hostlocal::load_config(conf, ""));
   if (conf.ipam_type() == "static") CHECK_NOTHROW(staticipam::load_config(conf, ""));
+  if (conf.type == "cnipp-chain") {
+    // Every plugin of the chain as the runtime will hand it over.
+    auto c = chain::parse_config(conf);
+    for (auto p : c.plugins) {
+      p["name"] = conf.name;
+      p["cniVersion"] = "1.0.0";
+      check_plugin_conf(cni::NetConf::parse(p.dump()));
+    }
+  }
   if (conf.type == "mesos-cni-port-mapper") {
     // The port mapper's own keys, then the delegate as the delegate will read it.
     auto c = mesos_port_mapper::parse_config(conf);
@@ -46,14 +62,15 @@ TEST_CASE("conf-examples/mesos: single-plugin .conf files without cniVersion tha
     INFO(e.path());
     auto conf = cni::NetConf::parse(test::read_file(e.path()));
     CHECK(conf.cni_version == "0.1.0");
-    CHECK_FALSE(conf.raw.contains("plugins"));
+    CHECK(conf.raw.contains("plugins") == (conf.type == "cnipp-chain"));  // one .conf; a chain lists its own
     CHECK_FALSE(conf.name.empty());
     CHECK((conf.type == "bridge" || conf.type == "ipvlan" || conf.type == "macvlan" || conf.type == "ptp" ||
-           conf.type == "mesos-cni-port-mapper" || conf.type == "cnipp-overlay"));
+           conf.type == "mesos-cni-port-mapper" || conf.type == "cnipp-overlay" ||
+           conf.type == "cnipp-chain"));
     check_plugin_conf(conf);
     ++n;
   }
-  CHECK(n == 7);
+  CHECK(n == 8);
 }
 
 TEST_CASE("conf-examples/cni: conflists that load and whose plugins accept their config", "[examples]") {

@@ -19,6 +19,9 @@ struct nlmsghdr;
 namespace cni {
 
 class Netns;
+namespace detail {
+struct RtnlAccess;  // libcni's other rtnetlink files (netlink_raw.hpp)
+}
 
 using Mac = std::array<uint8_t, 6>;
 std::string mac_str(const Mac& m);                  // "aa:bb:cc:dd:ee:ff"
@@ -45,6 +48,8 @@ struct Link {
   bool up = false;                // IFF_UP
   bool promisc = false;           // IFF_PROMISC
   bool oper_up = false;           // IF_OPER_UP
+  bool allmulti = false;          // IFF_ALLMULTI
+  int txqlen = -1;                // IFLA_TXQLEN (-1: not reported)
   int ipvlan_mode = -1;           // IFLA_IPVLAN_MODE for ipvlan links
   // Container-link plugins (macvlan, vlan, host-device, tap).
   int macvlan_mode = -1;  // IFLA_MACVLAN_MODE (MACVLAN_MODE_*) for macvlan links
@@ -193,6 +198,7 @@ class Netlink {
   std::vector<NeighEntry> fdb(int index);
 
  private:
+  friend struct detail::RtnlAccess;
   struct Impl;
   explicit Netlink(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -42,6 +42,7 @@ class Rule {
   Rule& match_fib_daddr_local();       // fib daddr type local
   Rule& match_ct_status_dnat();        // ct status dnat (the connection was DNATed)
   Rule& match_ct_state_new();          // ct state new
+  Rule& match_ct_state_established();  // ct state established,related
   Rule& masquerade();
   // dnat ip|ip6 to addr:port (inet tables need the family, taken from `addr`).
   Rule& dnat(const cni::IpAddr& addr, uint16_t port);
@@ -86,5 +87,8 @@ struct ListedRule {
 // empty when the table or chain does not exist.
 std::vector<ListedRule> list_rules(uint16_t family, const std::string& table, const std::string& chain);
 std::vector<std::string> list_chains(uint16_t family, const std::string& table);
+// A base chain's policy (NF_ACCEPT / NF_DROP); nullopt when the chain does not exist or is
+// not a base chain.
+std::optional<uint32_t> chain_policy(uint16_t family, const std::string& table, const std::string& chain);
 
 }  // namespace cni::nft

@@ -1,0 +1,10 @@
+// cnipp-chain's CNI commands as skeleton callbacks.
+#pragma once
+
+#include "cni/skel.hpp"
+
+namespace chain {
+
+cni::Callbacks callbacks();
+
+}  // namespace chain

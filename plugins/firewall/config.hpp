@@ -1,0 +1,30 @@
+// firewall's configuration: backend, iptablesAdminChainName, firewalldZone, ingressPolicy,
+// validated before any rule is written, and the addresses to let through from prevResult.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cni/config.hpp"
+#include "cni/ip.hpp"
+
+namespace firewall {
+
+enum class Backend { automatic, nftables, iptables, firewalld };
+enum class IngressPolicy { open, same_bridge };
+
+struct FirewallConfig {
+  Backend backend = Backend::automatic;
+  std::string admin_chain = "CNI-ADMIN";
+  std::string firewalld_zone = "trusted";
+  IngressPolicy ingress = IngressPolicy::open;
+  std::vector<cni::Cidr> ips;  // every address of prevResult, as the reference takes them
+  std::string bridge;          // prevResult's first interface (same-bridge isolation)
+};
+
+// Throws cni::Error(kInvalidNetworkConfig) naming the bad value.
+FirewallConfig parse_config(const cni::NetConf& conf);
+// ADD's extra requirement for same-bridge isolation: prevResult names the bridge first.
+void require_bridge(const cni::NetConf& conf, const FirewallConfig& c);
+
+}  // namespace firewall

@@ -1,0 +1,10 @@
+// sbr's CNI commands as skeleton callbacks (tests and other binaries run them in-process).
+#pragma once
+
+#include "cni/skel.hpp"
+
+namespace sbr {
+
+cni::Callbacks callbacks();
+
+}  // namespace sbr

@@ -1,0 +1,10 @@
+// vrf's CNI commands as skeleton callbacks (tests and other binaries run them in-process).
+#pragma once
+
+#include "cni/skel.hpp"
+
+namespace vrf {
+
+cni::Callbacks callbacks();
+
+}  // namespace vrf
