@@ -8,9 +8,11 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "CNI plugins in C++ for Apache Mesos and e
 # The extended description, without the synopsis (CPack puts the summary first and indents).
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "Drop-in replacements for the reference Container Network Interface
 plugins (bridge, ipvlan, macvlan, ptp, host-device, vlan, dummy, tap,
-loopback, host-local, static, portmap) and for Mesos's
-mesos-cni-port-mapper; a multi-host VXLAN overlay with subnets leased from
-ZooKeeper (cnipp-overlay, cnipp-overlayd, cnipp-overlayctl); and cnitool.
+loopback, host-local, static, portmap, tuning, bandwidth, firewall, sbr,
+vrf) and for Mesos's mesos-cni-port-mapper; cnipp-chain, which runs a
+plugin list from one Mesos network config; a multi-host VXLAN overlay with
+subnets leased from ZooKeeper (cnipp-overlay, cnipp-overlayd,
+cnipp-overlayctl); and cnitool.
 
 The plugins are installed in /usr/lib/cnipp, beside (not over)
 containernetworking-plugins: point Mesos's --network_cni_plugins_dir or a
@@ -38,7 +40,7 @@ add_custom_command(OUTPUT ${CNIPP_CHANGELOG_GZ}
   DEPENDS ${CMAKE_SOURCE_DIR}/packaging/debian/changelog VERBATIM)
 add_custom_target(debian_changelog ALL DEPENDS ${CNIPP_CHANGELOG_GZ})
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/debian/copyright ${CNIPP_CHANGELOG_GZ} DESTINATION share/doc/cnipp)
-# host-local, static and cnitool are linked fully static on purpose (start-up cost, see
+# host-local, static, cnitool and cnipp-chain are linked fully static on purpose (start-up cost, see
 # docs/benchmarks.md); the override says so to lintian.
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/debian/lintian-overrides DESTINATION share/lintian/overrides
         RENAME cnipp)

@@ -296,7 +296,6 @@ Link parse_link(const nlmsghdr* nlh) {
       case IFLA_LINK_NETNSID: l.has_link_netnsid = true; break;
       case IFLA_OPERSTATE: l.oper_up = mnl_attr_get_u8(a) == IF_OPER_UP; break;
       case IFLA_IFALIAS: l.alias = mnl_attr_get_str(a); break;
-      case IFLA_TXQLEN: l.txqlen = static_cast<int>(mnl_attr_get_u32(a)); break;
       case IFLA_LINKINFO:
         mnl_attr_parse_nested(a, [](const nlattr* b, void* d) -> int {
           Link& l = *static_cast<Ctx*>(d)->l;

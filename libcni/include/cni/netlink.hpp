@@ -55,7 +55,6 @@ struct Link {
   int macvlan_mode = -1;  // IFLA_MACVLAN_MODE (MACVLAN_MODE_*) for macvlan links
   int vlan_id = -1;       // IFLA_VLAN_ID for 802.1Q links
   std::string alias;      // IFLA_IFALIAS (host-device keeps the host name there)
-  int txqlen = -1;        // IFLA_TXQLEN
   std::optional<VxlanInfo> vxlan;  // for vxlan links
 };
 
