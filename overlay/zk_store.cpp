@@ -227,16 +227,27 @@ class ZkStore final : public Store {
       std::lock_guard lock(mutex_);
       connected_ = false;
     }
+    authenticated_.store(nullptr);  // a new handle may reuse the address of the closed one
     zhandle_t* h = zookeeper_init(opts_.connect.c_str(), &ZkStore::on_event, opts_.session_timeout_ms, nullptr, this, 0);
     if (!h) throw StoreError(StoreError::other, "failed to start a ZooKeeper client for \"" + opts_.connect + "\"");
     zh_.store(h);
-    // Queued now, sent before any request of the new session; the library repeats it when
-    // it reconnects the same session.
+  }
+
+  // Called on a handle's first connection, before anyone is told it is connected, so the
+  // credentials are queued ahead of every request of the session; the library sends them
+  // again itself when it reconnects the same session. Not right after zookeeper_init:
+  // between a refused connection and the next attempt the library refuses zoo_add_auth
+  // with ZINVALIDSTATE (ZOOKEEPER-800), which would make a server that is down for a
+  // moment look like bad credentials.
+  bool add_auth(zhandle_t* h) {
+    if (opts_.auth.empty() || authenticated_.exchange(h) == h) return true;
     for (const auto& c : opts_.auth) {
       const std::string cert = c.cert();
-      int rc = zoo_add_auth(h, c.scheme.c_str(), cert.data(), static_cast<int>(cert.size()), &ZkStore::on_auth, this);
-      if (rc != ZOK) fail(rc, "failed to authenticate to ZooKeeper as \"" + c.user + "\"");
+      if (zoo_add_auth(h, c.scheme.c_str(), cert.data(), static_cast<int>(cert.size()), &ZkStore::on_auth, this) !=
+          ZOK)
+        return false;
     }
+    return true;
   }
 
   void close() {
@@ -296,6 +307,10 @@ class ZkStore final : public Store {
     if (zh == self->closing_.load()) return;
     if (type == ZOO_SESSION_EVENT) {
       if (state == ZOO_CONNECTED_STATE) {
+        if (!self->add_auth(zh)) {
+          self->notify_({StoreEvent::auth_failed, {}, {}});
+          return;
+        }
         {
           std::lock_guard lock(self->mutex_);
           self->connected_ = true;
@@ -330,6 +345,7 @@ class ZkStore final : public Store {
   StoreNotify notify_;
   std::atomic<zhandle_t*> zh_{nullptr};
   std::atomic<zhandle_t*> closing_{nullptr};
+  std::atomic<zhandle_t*> authenticated_{nullptr};  // the handle whose credentials are queued
   std::mutex mutex_;
   std::condition_variable cv_;
   bool connected_ = false;
