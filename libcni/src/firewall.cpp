@@ -35,6 +35,7 @@ nft::Rule address_rule(const Attachment& a, const Cidr& ip, bool replies) {
 }
 
 std::string isolation_comment(const std::string& bridge) { return "same-bridge: " + bridge; }
+std::string intra_isolation_comment(const std::string& bridge) { return "isolated: " + bridge; }
 
 std::vector<nft::ListedRule> rules_of(const Attachment& a) {
   const auto tag = attachment_tag(a);
@@ -116,27 +117,40 @@ void gc(const std::string& network, const std::vector<Attachment>& keep) {
   b.commit("failed to collect stale nftables firewall rules");
 }
 
-bool bridge_isolated(const std::string& bridge) {
+namespace {
+bool has_rule(const char* chain, const std::string& comment) {
+  auto rules = nft::list_rules(NFPROTO_INET, kTable, chain);
+  return std::any_of(rules.begin(), rules.end(), [&](const nft::ListedRule& r) { return r.comment == comment; });
+}
+}  // namespace
+
+bool bridge_isolated(const std::string& bridge, bool intra_bridge) {
   const auto c = isolation_comment(bridge);
-  auto has = [&](const char* chain) {
-    auto rules = nft::list_rules(NFPROTO_INET, kTable, chain);
-    return std::any_of(rules.begin(), rules.end(), [&](const nft::ListedRule& r) { return r.comment == c; });
-  };
-  return has(kStage1) && has(kStage2);
+  return has_rule(kStage1, c) && has_rule(kStage2, c) &&
+         (!intra_bridge || has_rule(kStage1, intra_isolation_comment(bridge)));
 }
 
-void isolate_bridge(const std::string& bridge) {
-  if (bridge_isolated(bridge)) return;
+void isolate_bridge(const std::string& bridge, bool intra_bridge) {
+  const auto c = isolation_comment(bridge), intra = intra_isolation_comment(bridge);
+  const bool between = has_rule(kStage1, c) && has_rule(kStage2, c);
+  const bool within = !intra_bridge || has_rule(kStage1, intra);
+  if (between && within) return;
   nft::Batch b;
   add_layout(b);
-  const auto c = isolation_comment(bridge);
-  nft::Rule s1(NFPROTO_INET, kTable, kStage1);
-  s1.match_ifname(true, bridge).match_ifname(false, bridge, false).verdict(NFT_JUMP, kStage2).comment(c);
-  nft::Rule s2(NFPROTO_INET, kTable, kStage2);
-  s2.match_ifname(false, bridge).verdict(NF_DROP).comment(c);
-  b.add_rule(s1);
-  b.add_rule(s2);
-  b.commit("failed to add same-bridge isolation for bridge \"" + bridge + "\"");
+  if (!between) {
+    nft::Rule s1(NFPROTO_INET, kTable, kStage1);
+    s1.match_ifname(true, bridge).match_ifname(false, bridge, false).verdict(NFT_JUMP, kStage2).comment(c);
+    nft::Rule s2(NFPROTO_INET, kTable, kStage2);
+    s2.match_ifname(false, bridge).verdict(NF_DROP).comment(c);
+    b.add_rule(s1);
+    b.add_rule(s2);
+  }
+  if (!within) {
+    nft::Rule s1(NFPROTO_INET, kTable, kStage1);
+    s1.match_ifname(true, bridge).match_ifname(false, bridge).verdict(NF_DROP).comment(intra);
+    b.add_rule(s1);
+  }
+  b.commit("failed to add bridge isolation for bridge \"" + bridge + "\"");
 }
 
 bool host_filters_forwarding_with_iptables() {

@@ -17,6 +17,7 @@ constexpr const char* kPrivChain = "CNI-FORWARD";
 constexpr const char* kStage1 = "CNI-ISOLATION-STAGE-1";
 constexpr const char* kStage2 = "CNI-ISOLATION-STAGE-2";
 constexpr const char* kIsolationComment = "\"CNI firewall plugin rules (ingressPolicy: same-bridge)\"";
+constexpr const char* kIntraIsolationComment = "\"CNI firewall plugin rules (ingressPolicy: isolated)\"";
 
 std::string host_cidr(const Cidr& ip) { return ip.ip.str() + (ip.ip.is_v6() ? "/128" : "/32"); }
 
@@ -103,8 +104,10 @@ std::string check(const std::vector<Cidr>& ips, const std::string& admin_chain) 
   return problems;
 }
 
-void isolate_bridge(const std::string& bridge, bool v4, bool v6) {
+void isolate_bridge(const std::string& bridge, bool v4, bool v6, bool intra_bridge) {
   const std::string c = std::string(" -m comment --comment ") + kIsolationComment;
+  const std::string s1_drop = std::string("-A ") + kStage1 + " -i " + bridge + " -o " + bridge +
+                              " -m comment --comment " + kIntraIsolationComment + " -j DROP";
   const std::string jump = "-A FORWARD" + c + " -j " + kStage1;
   const std::string s1 = std::string("-A ") + kStage1 + " -i " + bridge + " ! -o " + bridge + c + " -j " + kStage2;
   const std::string s1_return = std::string("-A ") + kStage1 + c + " -j RETURN";
@@ -119,6 +122,7 @@ void isolate_bridge(const std::string& bridge, bool v4, bool v6) {
     // The jump and the bridge rules go first (before CNI-FORWARD, before the RETURNs).
     if (!st.has_line(jump)) s += inserted(jump) + "\n";
     if (!st.has_line(s1)) s += inserted(s1) + "\n";
+    if (intra_bridge && !st.has_line(s1_drop)) s += inserted(s1_drop) + "\n";
     if (!st.has_line(s1_return)) s += s1_return + "\n";
     if (!st.has_line(s2)) s += inserted(s2) + "\n";
     if (!st.has_line(s2_return)) s += s2_return + "\n";

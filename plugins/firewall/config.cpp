@@ -31,7 +31,9 @@ FirewallConfig parse_config(const cni::NetConf& conf) {
 
   const auto policy = cni::get_string(raw, "ingressPolicy");
   if (policy == "same-bridge") c.ingress = IngressPolicy::same_bridge;
+  else if (policy == "isolated") c.ingress = IngressPolicy::isolated;
   else if (!policy.empty() && policy != "open") invalid("unknown ingress policy: \"" + policy + "\"");
+  c.ingress_name = policy;
 
   if (conf.prev_result) {
     for (const auto& ip : conf.prev_result->ips) c.ips.push_back(ip.address);
@@ -41,9 +43,10 @@ FirewallConfig parse_config(const cni::NetConf& conf) {
 }
 
 void require_bridge(const cni::NetConf& conf, const FirewallConfig& c) {
-  if (c.ingress == IngressPolicy::same_bridge && conf.prev_result) {
+  if (c.ingress != IngressPolicy::open && conf.prev_result) {
     if (conf.prev_result->interfaces.empty())
-      invalid("interface needs to be set for ingress policy \"same-bridge\", make sure to chain \"firewall\" plugin with \"bridge\"");
+      invalid("interface needs to be set for ingress policy \"" + c.ingress_name +
+              "\", make sure to chain \"firewall\" plugin with \"bridge\"");
     if (c.bridge.empty()) invalid("got empty bridge name");
     if (c.bridge.size() > 15 || c.bridge.find_first_of(" \t\r\n\"'/") != std::string::npos)
       invalid("invalid bridge name \"" + c.bridge + "\" in prevResult");

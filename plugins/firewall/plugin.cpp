@@ -39,9 +39,11 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
   try {
     if (b == Backend::iptables) fw::iptables::add(c.ips, c.admin_chain);
     else fw::add(att, c.ips);
-    if (c.ingress == IngressPolicy::same_bridge) {
-      if (b == Backend::iptables) fw::iptables::isolate_bridge(c.bridge, has_family(c, false), has_family(c, true));
-      else fw::isolate_bridge(c.bridge);
+    if (c.ingress != IngressPolicy::open) {
+      const bool intra = c.ingress == IngressPolicy::isolated;
+      if (b == Backend::iptables)
+        fw::iptables::isolate_bridge(c.bridge, has_family(c, false), has_family(c, true), intra);
+      else fw::isolate_bridge(c.bridge, intra);
     }
   } catch (...) {
     try {

@@ -189,4 +189,53 @@ TEST_CASE("firewall: bad input changes nothing", "[firewall]") {
   no_ifs["interfaces"] = json::array();
   for (auto& ip : no_ifs["ips"]) ip.erase("interface");
   refused(fw_conf(lab, no_ifs, {{"ingressPolicy", "same-bridge"}}), 7, "make sure to chain");
+  refused(fw_conf(lab, no_ifs, {{"ingressPolicy", "isolated"}}), 7, "ingress policy \\\"isolated\\\"");
+}
+
+// The reference v1.7.0's "isolated": same-bridge's rules, and no traffic between two ports of
+// one bridge either (Docker's enable_icc=false). Bridged packets reach the forward hook
+// through br_netfilter, switched on here in the lab's own host namespace only.
+TEST_CASE("firewall: ingressPolicy isolated keeps two containers on one bridge apart, both backends",
+          "[firewall][traffic]") {
+  const std::string backend = GENERATE(std::string("nftables"), std::string("iptables"));
+  INFO("backend " << backend);
+  Lab lab;
+  test::TestNetns c1("mc"), c2("mc");
+  auto p1 = lab.attach(c1, "fi1");
+  auto p2 = lab.attach(c2, "fi2");
+  lab.host.exec("sysctl -qw net.ipv4.ip_forward=1");
+  int rc = -1;
+  lab.host.exec("sysctl -qw net.bridge.bridge-nf-call-iptables=1", &rc);
+  REQUIRE(rc == 0);
+  const auto a1 = meta_test::addr(p1, 4), a2 = meta_test::addr(p2, 4);
+  REQUIRE(ping(c1, a2));
+
+  // same-bridge first: the containers still reach each other.
+  auto same = fw_conf(lab, p1, {{"ingressPolicy", "same-bridge"}, {"backend", backend}});
+  REQUIRE(lab.run(test::ours("firewall"), "ADD", "fi1", c1.path(), same).rc == 0);
+  CHECK(ping(c1, a2));
+
+  auto conf = fw_conf(lab, p1, {{"ingressPolicy", "isolated"}, {"backend", backend}});
+  auto r = lab.run(test::ours("firewall"), "ADD", "fi1", c1.path(), conf);
+  INFO(r.out << r.err);
+  REQUIRE(r.rc == 0);
+  CHECK_FALSE(ping(c1, a2, "0.3"));
+  CHECK_FALSE(ping(c2, a1, "0.3"));
+  CHECK(ping(c1, meta_test::kGatewayV4));  // the host itself is not forwarding
+  if (backend == "nftables") {
+    auto stage1 = lab.host.exec("nft list chain inet cnipp_firewall isolation_stage_1");
+    CHECK_THAT(stage1, Catch::Contains("iifname \"" + lab.br + "\" oifname \"" + lab.br + "\" drop"));
+    REQUIRE(lab.run(test::ours("firewall"), "ADD", "fi1", c1.path(), conf).rc == 0);
+    CHECK(count(lab.host.exec("nft list chain inet cnipp_firewall isolation_stage_1"), "drop") == 1);
+  } else {
+    auto save = lab.host.exec("iptables-save -t filter");
+    const std::string rule = "-A CNI-ISOLATION-STAGE-1 -i " + lab.br + " -o " + lab.br +
+                             " -m comment --comment \"CNI firewall plugin rules (ingressPolicy: isolated)\" -j DROP";
+    CHECK_THAT(save, Catch::Contains(rule));
+    REQUIRE(lab.run(test::ours("firewall"), "ADD", "fi1", c1.path(), conf).rc == 0);
+    CHECK(count(lab.host.exec("iptables-save -t filter"), rule) == 1);
+  }
+  // Never removed by DEL (other containers may still be on the bridge), as same-bridge's.
+  REQUIRE(lab.run(test::ours("firewall"), "DEL", "fi1", c1.path(), conf).rc == 0);
+  CHECK_FALSE(ping(c2, a1, "0.3"));
 }

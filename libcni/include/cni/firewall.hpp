@@ -1,7 +1,10 @@
 // Forwarding firewall for containers, the mechanism under the firewall plugin: accept
 // forwarded traffic from a container's addresses and replies to them, an operator-owned
-// "admin" chain evaluated first, and same-bridge isolation (traffic may not cross between
-// two isolated bridges).
+// "admin" chain evaluated first, and bridge isolation: traffic may not cross between two
+// isolated bridges ("same-bridge"), and optionally not between two ports of one bridge
+// either ("isolated", Docker's enable_icc=false). Bridged traffic reaches the forward hook
+// only through br_netfilter (net.bridge.bridge-nf-call-iptables / -ip6tables in the host's
+// namespace), as with the reference's iptables rules.
 //
 // nftables (default), one table, rules tagged by attachment (cni/attachment.hpp):
 //   table inet cnipp_firewall
@@ -10,7 +13,8 @@
 //     admin              the operator's (created empty, never changed by us)
 //     allow              per attachment: ip[6] daddr IP ct state established,related accept;
 //                        ip[6] saddr IP accept
-//     isolation_stage_1  per isolated bridge: iifname BR oifname != BR jump isolation_stage_2
+//     isolation_stage_1  per isolated bridge: iifname BR oifname != BR jump isolation_stage_2;
+//                        with intra-bridge isolation also iifname BR oifname BR drop
 //     isolation_stage_2  per isolated bridge: oifname BR drop
 // An nftables accept ends only this table's chain: a drop elsewhere (an iptables FORWARD
 // policy of DROP) still applies, which is why a host that filters forwarding with iptables
@@ -35,10 +39,10 @@ void del(const Attachment& a);
 std::string check(const Attachment& a, const std::vector<Cidr>& ips);
 // Removes the rules of `network`'s attachments that are not in `keep`.
 void gc(const std::string& network, const std::vector<Attachment>& keep);
-// Same-bridge isolation for `bridge`: added once, never removed (other containers may still
-// be on it), like the reference's.
-void isolate_bridge(const std::string& bridge);
-bool bridge_isolated(const std::string& bridge);
+// Isolation for `bridge` (with `intra_bridge`, also between its own ports): added once,
+// never removed (other containers may still be on it), like the reference's.
+void isolate_bridge(const std::string& bridge, bool intra_bridge = false);
+bool bridge_isolated(const std::string& bridge, bool intra_bridge = false);
 
 // True when forwarding on this host goes through iptables' filter table in a way our
 // nftables accepts cannot override: the legacy iptables filter table is loaded, or
@@ -51,7 +55,8 @@ bool host_filters_forwarding_with_iptables();
 // starts with "-m comment --comment "CNI firewall plugin rules" -j CNI-FORWARD", CNI-FORWARD
 // with a jump to the admin chain, then per address "-d IP/32 -m conntrack --ctstate
 // RELATED,ESTABLISHED -j ACCEPT" and "-s IP/32 -j ACCEPT"; isolation in
-// CNI-ISOLATION-STAGE-1/2. A host may run our firewall and the reference's side by side: each
+// CNI-ISOLATION-STAGE-1/2 (intra-bridge: "-i BR -o BR ... -j DROP" first in STAGE-1, the
+// reference v1.7.0's "isolated" rule; its comment names that policy). A host may run our firewall and the reference's side by side: each
 // sees, checks and removes the other's rules. One iptables-save and one iptables-restore per
 // family and change.
 namespace cni::firewall::iptables {
@@ -60,7 +65,7 @@ void add(const std::vector<Cidr>& ips, const std::string& admin_chain);
 // Deletes the two rules of each address; chains and jumps stay (shared).
 void del(const std::vector<Cidr>& ips);
 std::string check(const std::vector<Cidr>& ips, const std::string& admin_chain);
-void isolate_bridge(const std::string& bridge, bool v4, bool v6);
+void isolate_bridge(const std::string& bridge, bool v4, bool v6, bool intra_bridge = false);
 // Whether iptables and ip6tables (both, as the reference requires) are installed.
 bool available();
 
