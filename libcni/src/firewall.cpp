@@ -118,22 +118,16 @@ void gc(const std::string& network, const std::vector<Attachment>& keep) {
 }
 
 namespace {
-bool has_rule(const char* chain, const std::string& comment) {
-  auto rules = nft::list_rules(NFPROTO_INET, kTable, chain);
+bool has_comment(const std::vector<nft::ListedRule>& rules, const std::string& comment) {
   return std::any_of(rules.begin(), rules.end(), [&](const nft::ListedRule& r) { return r.comment == comment; });
 }
 }  // namespace
 
-bool bridge_isolated(const std::string& bridge, bool intra_bridge) {
-  const auto c = isolation_comment(bridge);
-  return has_rule(kStage1, c) && has_rule(kStage2, c) &&
-         (!intra_bridge || has_rule(kStage1, intra_isolation_comment(bridge)));
-}
-
 void isolate_bridge(const std::string& bridge, bool intra_bridge) {
   const auto c = isolation_comment(bridge), intra = intra_isolation_comment(bridge);
-  const bool between = has_rule(kStage1, c) && has_rule(kStage2, c);
-  const bool within = !intra_bridge || has_rule(kStage1, intra);
+  const auto stage1 = nft::list_rules(NFPROTO_INET, kTable, kStage1);
+  const bool between = has_comment(stage1, c) && has_comment(nft::list_rules(NFPROTO_INET, kTable, kStage2), c);
+  const bool within = !intra_bridge || has_comment(stage1, intra);
   if (between && within) return;
   nft::Batch b;
   add_layout(b);

@@ -146,27 +146,7 @@ namespace {
 
 constexpr size_t kBufSize = 32768;
 
-// One request under construction, in a stack buffer.
-struct Request {
-  alignas(nlmsghdr) char buf[4096];
-  nlmsghdr* nlh;
-  Request(uint16_t type, uint16_t flags) {
-    nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = type;
-    nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-  }
-  template <class T>
-  T* extra() {
-    return static_cast<T*>(mnl_nlmsg_put_extra_header(nlh, sizeof(T)));
-  }
-  void str(uint16_t type, const std::string& s) { mnl_attr_put_strz(nlh, type, s.c_str()); }
-  void u32(uint16_t type, uint32_t v) { mnl_attr_put_u32(nlh, type, v); }
-  void u16(uint16_t type, uint16_t v) { mnl_attr_put_u16(nlh, type, v); }
-  void u8(uint16_t type, uint8_t v) { mnl_attr_put_u8(nlh, type, v); }
-  void bytes(uint16_t type, const void* p, size_t n) { mnl_attr_put(nlh, type, n, p); }
-  nlattr* nest(uint16_t type) { return mnl_attr_nest_start(nlh, type); }
-  void end(nlattr* n) { mnl_attr_nest_end(nlh, n); }
-};
+using Request = detail::RtnlMessage;  // one request under construction, in a stack buffer
 
 std::string errno_text(int e) { return std::strerror(e); }
 
@@ -345,7 +325,7 @@ Netlink Netlink::open_in(const Netns& netns) {
 std::optional<Link> Netlink::link(const std::string& name) {
   if (name.empty() || name.size() >= IFNAMSIZ) return std::nullopt;
   Request r(RTM_GETLINK, 0);
-  auto* ifi = r.extra<ifinfomsg>();
+  auto* ifi = r.header<ifinfomsg>();
   ifi->ifi_family = AF_UNSPEC;
   r.str(IFLA_IFNAME, name);
   r.u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
@@ -359,7 +339,7 @@ std::optional<Link> Netlink::link(const std::string& name) {
 
 std::optional<Link> Netlink::link(int index) {
   Request r(RTM_GETLINK, 0);
-  auto* ifi = r.extra<ifinfomsg>();
+  auto* ifi = r.header<ifinfomsg>();
   ifi->ifi_family = AF_UNSPEC;
   ifi->ifi_index = index;
   r.u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
@@ -375,14 +355,14 @@ std::vector<Link> Netlink::links() {
   std::vector<Link> out;
   impl_->dump([](Request& r) {
     r.nlh->nlmsg_type = RTM_GETLINK;
-    r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+    r.header<ifinfomsg>()->ifi_family = AF_UNSPEC;
   }, [&](const nlmsghdr* m) { if (m->nlmsg_type == RTM_NEWLINK) out.push_back(parse_link(m)); }, "failed to list links");
   return out;
 }
 
 bool Netlink::create_bridge(const std::string& name, int mtu, bool vlan_filtering) {
   Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.header<ifinfomsg>()->ifi_family = AF_UNSPEC;
   r.str(IFLA_IFNAME, name);
   // A bridge whose MAC the kernel chose follows its lowest port's MAC, so it changes as
   // containers come and go: their ARP entries for the gateway go stale, and CHECK of an
@@ -412,7 +392,7 @@ bool Netlink::create_bridge(const std::string& name, int mtu, bool vlan_filterin
 void Netlink::create_veth(const std::string& name, const std::string& peer_name, int peer_netns_fd, int mtu,
                           const std::optional<Mac>& mac) {
   Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.header<ifinfomsg>()->ifi_family = AF_UNSPEC;
   r.str(IFLA_IFNAME, name);
   if (mtu > 0) r.u32(IFLA_MTU, static_cast<uint32_t>(mtu));
   if (mac) r.bytes(IFLA_ADDRESS, mac->data(), 6);
@@ -420,7 +400,7 @@ void Netlink::create_veth(const std::string& name, const std::string& peer_name,
   r.str(IFLA_INFO_KIND, "veth");
   auto* data = r.nest(IFLA_INFO_DATA);
   auto* peer = r.nest(VETH_INFO_PEER);
-  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;  // the peer's own ifinfomsg
+  r.header<ifinfomsg>()->ifi_family = AF_UNSPEC;  // the peer's own ifinfomsg
   r.str(IFLA_IFNAME, peer_name);
   if (mtu > 0) r.u32(IFLA_MTU, static_cast<uint32_t>(mtu));
   if (peer_netns_fd >= 0) r.u32(IFLA_NET_NS_FD, static_cast<uint32_t>(peer_netns_fd));
@@ -432,7 +412,7 @@ void Netlink::create_veth(const std::string& name, const std::string& peer_name,
 
 void Netlink::create_ipvlan(const std::string& name, int master_index, IpvlanMode mode, int mtu, int target_netns_fd) {
   Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.header<ifinfomsg>()->ifi_family = AF_UNSPEC;
   r.str(IFLA_IFNAME, name);
   r.u32(IFLA_LINK, static_cast<uint32_t>(master_index));
   if (mtu > 0) r.u32(IFLA_MTU, static_cast<uint32_t>(mtu));
@@ -448,7 +428,7 @@ void Netlink::create_ipvlan(const std::string& name, int master_index, IpvlanMod
 
 void Netlink::create_dummy(const std::string& name) {
   Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.header<ifinfomsg>()->ifi_family = AF_UNSPEC;
   r.str(IFLA_IFNAME, name);
   auto* info = r.nest(IFLA_LINKINFO);
   r.str(IFLA_INFO_KIND, "dummy");
@@ -458,7 +438,7 @@ void Netlink::create_dummy(const std::string& name) {
 
 void Netlink::create_vlan(const std::string& name, int parent_index, int vid) {
   Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.header<ifinfomsg>()->ifi_family = AF_UNSPEC;
   r.str(IFLA_IFNAME, name);
   r.u32(IFLA_LINK, static_cast<uint32_t>(parent_index));
   auto* info = r.nest(IFLA_LINKINFO);
@@ -472,7 +452,7 @@ void Netlink::create_vlan(const std::string& name, int parent_index, int vid) {
 
 bool Netlink::delete_link(int index) {
   Request r(RTM_DELLINK, 0);
-  auto* ifi = r.extra<ifinfomsg>();
+  auto* ifi = r.header<ifinfomsg>();
   ifi->ifi_family = AF_UNSPEC;
   ifi->ifi_index = index;
   std::string ack;
@@ -484,7 +464,7 @@ bool Netlink::delete_link(int index) {
 
 bool Netlink::delete_link(const std::string& name) {
   Request r(RTM_DELLINK, 0);
-  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.header<ifinfomsg>()->ifi_family = AF_UNSPEC;
   r.str(IFLA_IFNAME, name);
   std::string ack;
   int e = impl_->transact(r.nlh, {}, &ack);
@@ -496,7 +476,7 @@ bool Netlink::delete_link(const std::string& name) {
 namespace {
 Request setlink(int index) {
   Request r(RTM_NEWLINK, 0);
-  auto* ifi = r.extra<ifinfomsg>();
+  auto* ifi = r.header<ifinfomsg>();
   ifi->ifi_family = AF_UNSPEC;
   ifi->ifi_index = index;
   return r;
@@ -548,7 +528,7 @@ void Netlink::set_bridge_port(int index, std::optional<bool> hairpin, std::optio
   // AF_BRIDGE port attributes go through RTM_SETLINK (rtnl_bridge_setlink); RTM_NEWLINK
   // would accept and ignore them.
   Request r(RTM_SETLINK, 0);
-  auto* ifi = r.extra<ifinfomsg>();
+  auto* ifi = r.header<ifinfomsg>();
   ifi->ifi_family = AF_BRIDGE;
   ifi->ifi_index = index;
   auto* prot = mnl_attr_nest_start(r.nlh, IFLA_PROTINFO | NLA_F_NESTED);
@@ -566,7 +546,7 @@ std::optional<bool> Netlink::bridge_port_flag(int index, int brport_attr) {
   } ctx{index, brport_attr, &out};
   impl_->dump([](Request& r) {
     r.nlh->nlmsg_type = RTM_GETLINK;
-    r.extra<ifinfomsg>()->ifi_family = AF_BRIDGE;
+    r.header<ifinfomsg>()->ifi_family = AF_BRIDGE;
   }, [&](const nlmsghdr* m) {
     const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(m));
     if (ifi->ifi_index != ctx.index) return;
@@ -585,7 +565,7 @@ std::optional<bool> Netlink::bridge_port_flag(int index, int brport_attr) {
 
 void Netlink::bridge_vlan_add(int index, const BridgeVlan& v) {
   Request r(RTM_SETLINK, 0);
-  auto* ifi = r.extra<ifinfomsg>();
+  auto* ifi = r.header<ifinfomsg>();
   ifi->ifi_family = AF_BRIDGE;
   ifi->ifi_index = index;
   auto* spec = r.nest(IFLA_AF_SPEC);
@@ -600,7 +580,7 @@ void Netlink::bridge_vlan_add(int index, const BridgeVlan& v) {
 
 void Netlink::bridge_vlan_del(int index, int vid) {
   Request r(RTM_DELLINK, 0);
-  auto* ifi = r.extra<ifinfomsg>();
+  auto* ifi = r.header<ifinfomsg>();
   ifi->ifi_family = AF_BRIDGE;
   ifi->ifi_index = index;
   auto* spec = r.nest(IFLA_AF_SPEC);
@@ -622,7 +602,7 @@ std::vector<BridgeVlan> Netlink::bridge_vlans(int index) {
   } ctx{&out};
   impl_->dump([](Request& r) {
     r.nlh->nlmsg_type = RTM_GETLINK;
-    r.extra<ifinfomsg>()->ifi_family = AF_BRIDGE;
+    r.header<ifinfomsg>()->ifi_family = AF_BRIDGE;
     r.u32(IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
   }, [&](const nlmsghdr* m) {
     const auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(m));
@@ -647,7 +627,7 @@ std::vector<BridgeVlan> Netlink::bridge_vlans(int index) {
 
 void Netlink::create_link(const NewLink& l) {
   Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.header<ifinfomsg>()->ifi_family = AF_UNSPEC;
   r.str(IFLA_IFNAME, l.name);
   if (l.parent) r.u32(IFLA_LINK, static_cast<uint32_t>(l.parent));
   if (l.mtu > 0) r.u32(IFLA_MTU, static_cast<uint32_t>(l.mtu));
@@ -684,7 +664,7 @@ void Netlink::move_to_netns(int index, int netns_fd, const std::string& new_name
 
 void Netlink::add_address(int index, const Cidr& addr, bool nodad, bool exist_ok) {
   Request r(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
-  auto* ifa = r.extra<ifaddrmsg>();
+  auto* ifa = r.header<ifaddrmsg>();
   ifa->ifa_family = static_cast<uint8_t>(addr.ip.af());
   ifa->ifa_prefixlen = static_cast<uint8_t>(addr.prefix);
   ifa->ifa_index = static_cast<uint32_t>(index);
@@ -705,7 +685,7 @@ void Netlink::add_address(int index, const Cidr& addr, bool nodad, bool exist_ok
 
 bool Netlink::del_address(int index, const Cidr& addr) {
   Request r(RTM_DELADDR, 0);
-  auto* ifa = r.extra<ifaddrmsg>();
+  auto* ifa = r.header<ifaddrmsg>();
   ifa->ifa_family = static_cast<uint8_t>(addr.ip.af());
   ifa->ifa_prefixlen = static_cast<uint8_t>(addr.prefix);
   ifa->ifa_index = static_cast<uint32_t>(index);
@@ -721,7 +701,7 @@ std::vector<Address> Netlink::addresses(int index, int family) {
   std::vector<Address> out;
   impl_->dump([&](Request& r) {
     r.nlh->nlmsg_type = RTM_GETADDR;
-    r.extra<ifaddrmsg>()->ifa_family = static_cast<uint8_t>(family);
+    r.header<ifaddrmsg>()->ifa_family = static_cast<uint8_t>(family);
   }, [&](const nlmsghdr* m) {
     if (m->nlmsg_type != RTM_NEWADDR) return;
     const auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(m));
@@ -755,7 +735,7 @@ namespace {
 // `for_delete`: protocol and scope left as wildcards (RTPROT_UNSPEC, RT_SCOPE_NOWHERE), so a
 // route the kernel made (proto kernel, scope link) is found by destination, gateway and link.
 void build_route(Request& r, const RouteEntry& rt, bool for_delete = false) {
-  auto* rtm = r.extra<rtmsg>();
+  auto* rtm = r.header<rtmsg>();
   rtm->rtm_family = static_cast<uint8_t>(rt.dst.ip.af());
   rtm->rtm_dst_len = static_cast<uint8_t>(rt.dst.prefix);
   rtm->rtm_table = static_cast<uint8_t>(rt.table < 256 ? rt.table : static_cast<int>(RT_TABLE_UNSPEC));
@@ -804,7 +784,7 @@ std::vector<RouteEntry> Netlink::routes(int family, int table) {
   std::vector<RouteEntry> out;
   impl_->dump([&](Request& r) {
     r.nlh->nlmsg_type = RTM_GETROUTE;
-    r.extra<rtmsg>()->rtm_family = static_cast<uint8_t>(family);
+    r.header<rtmsg>()->rtm_family = static_cast<uint8_t>(family);
   }, [&](const nlmsghdr* m) {
     if (m->nlmsg_type != RTM_NEWROUTE) return;
     const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(m));
@@ -841,7 +821,7 @@ std::vector<RouteEntry> Netlink::routes(int family, int table) {
 // metrics and longest-prefix match are the kernel's business.
 std::optional<int> Netlink::route_oif(const IpAddr& dst) {
   Request r(RTM_GETROUTE, 0);
-  auto* rtm = r.extra<rtmsg>();
+  auto* rtm = r.header<rtmsg>();
   rtm->rtm_family = static_cast<uint8_t>(dst.af());
   rtm->rtm_dst_len = static_cast<uint8_t>(dst.bits());
   put_addr(r, RTA_DST, dst);
@@ -870,7 +850,7 @@ bool NeighEntry::permanent() const { return state & NUD_PERMANENT; }
 
 void Netlink::create_vxlan(const std::string& name, const VxlanSpec& spec) {
   Request r(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-  r.extra<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  r.header<ifinfomsg>()->ifi_family = AF_UNSPEC;
   r.str(IFLA_IFNAME, name);
   if (spec.mtu > 0) r.u32(IFLA_MTU, static_cast<uint32_t>(spec.mtu));
   if (spec.mac) r.bytes(IFLA_ADDRESS, spec.mac->data(), 6);
@@ -895,7 +875,7 @@ void Netlink::replace_route(const RouteEntry& rt) {
 
 namespace {
 ndmsg* neigh_header(Request& r, int family, int index, uint16_t state, uint8_t flags) {
-  auto* ndm = r.extra<ndmsg>();
+  auto* ndm = r.header<ndmsg>();
   ndm->ndm_family = static_cast<uint8_t>(family);
   ndm->ndm_ifindex = index;
   ndm->ndm_state = state;

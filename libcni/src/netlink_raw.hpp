@@ -44,6 +44,13 @@ struct RtnlMessage {
   T* header() {
     return static_cast<T*>(mnl_nlmsg_put_extra_header(nlh, sizeof(T)));
   }
+  void str(uint16_t type, const std::string& s) { mnl_attr_put_strz(nlh, type, s.c_str()); }
+  void u32(uint16_t type, uint32_t v) { mnl_attr_put_u32(nlh, type, v); }
+  void u16(uint16_t type, uint16_t v) { mnl_attr_put_u16(nlh, type, v); }
+  void u8(uint16_t type, uint8_t v) { mnl_attr_put_u8(nlh, type, v); }
+  void bytes(uint16_t type, const void* p, size_t n) { mnl_attr_put(nlh, type, n, p); }
+  nlattr* nest(uint16_t type) { return mnl_attr_nest_start(nlh, type); }
+  void end(nlattr* n) { mnl_attr_nest_end(nlh, n); }
 };
 
 // transact() that must succeed: the errno text, with the kernel's own words in details.

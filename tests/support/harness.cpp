@@ -219,6 +219,17 @@ std::optional<cni::Error> error_of(const std::function<void()>& f) {
   return std::nullopt;
 }
 
+int error_code(const std::function<void()>& f) {
+  auto e = error_of(f);
+  return e ? e->code() : 0;
+}
+
+std::string error_message(const std::function<void()>& f, int* code) {
+  auto e = error_of(f);
+  if (e && code) *code = e->code();
+  return e ? e->msg() : "";
+}
+
 void copy_as_other_build(const std::string& name, const std::string& dst) {
   auto bytes = read_file(ours(name));
   auto at = bytes.find("cnipp " + name + " ");

@@ -74,6 +74,10 @@ void write_file(const std::string& path, const std::string& content);
 
 // The cni::Error `f` throws; nullopt when it throws none.
 std::optional<cni::Error> error_of(const std::function<void()>& f);
+// Its code, 0 when it throws none.
+int error_code(const std::function<void()>& f);
+// Its message (its code in *code), "" when it throws none.
+std::string error_message(const std::function<void()>& f, int* code = nullptr);
 
 // Writes to `dst` (mode 0755) a copy of our binary `name` whose ".cnipp.ident" line differs
 // by one byte: what another cnipp build's binary of that name looks like to us.

@@ -17,12 +17,7 @@ namespace {
 json base() { return {{"cniVersion", "1.0.0"}, {"name", "hdnet"}, {"type", "host-device"}}; }
 hostdevice::HostDeviceConfig parse(const json& j) { return hostdevice::parse_config(cni::NetConf::parse(j.dump())); }
 int code_of(const json& j) {
-  try {
-    parse(j);
-  } catch (const cni::Error& e) {
-    return e.code();
-  }
-  return 0;
+  return test::error_code([&] { parse(j); });
 }
 json with(const char* key, const json& v) {
   auto j = base();

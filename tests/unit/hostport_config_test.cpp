@@ -9,21 +9,11 @@
 #include "cni/error.hpp"
 #include "cni/hostport.hpp"
 #include "cni/nft_conditions.hpp"
+#include "harness.hpp"
 
 using nlohmann::json;
 
 namespace {
-
-template <class F>
-std::string error_of(F&& f, int* code = nullptr) {
-  try {
-    f();
-  } catch (const cni::Error& e) {
-    if (code) *code = e.code();
-    return e.msg();
-  }
-  return "";
-}
 
 json prev() {
   return json::parse(R"({"cniVersion":"1.0.0","interfaces":[{"name":"br0"},{"name":"vethx"},{"name":"eth0","sandbox":"/x"},
@@ -104,7 +94,7 @@ TEST_CASE("nft conditions: the subset, joined or split tokens, and refusals", "[
            {{"counter"}, 4},
        }) {
     int code = 0;
-    auto msg = error_of([&] { cni::nft::parse_conditions(tokens, family, "conditionsV4"); }, &code);
+    auto msg = test::error_message([&] { cni::nft::parse_conditions(tokens, family, "conditionsV4"); }, &code);
     INFO(msg);
     CHECK(code == cni::kInvalidNetworkConfig);
     CHECK(msg.find("conditionsV4") != std::string::npos);
@@ -131,17 +121,17 @@ TEST_CASE("portmap config: defaults, addresses from prevResult, the backend", "[
   CHECK(parse_pm(pm({{"externalSetMarkChain", "KUBE-MARK-MASQ"}})).backend == portmap::Backend::iptables);
   CHECK(parse_pm(pm({{"conditionsV4", {"!", "-d", "192.0.2.0/24"}}})).backend == portmap::Backend::iptables);
   CHECK(parse_pm(pm({{"conditionsV4", {"ip", "daddr", "192.0.2.1"}}})).backend == portmap::Backend::nftables);
-  CHECK(error_of([] { parse_pm(pm({{"backend", "iptables"}, {"conditionsV4", {"aaa", "bbbb"}}, {"conditionsV6", {"ccc"}}})); }) ==
+  CHECK(test::error_message([] { parse_pm(pm({{"backend", "iptables"}, {"conditionsV4", {"aaa", "bbbb"}}, {"conditionsV6", {"ccc"}}})); }) ==
         "iptables backend was requested but configuration contains nftables-specific options [conditionsV4 conditionsV6]");
-  CHECK(error_of([] {
+  CHECK(test::error_message([] {
           parse_pm(pm({{"backend", "nftables"}, {"externalSetMarkChain", "KUBE-MARK-MASQ"}, {"conditionsV4", {"-a", "b"}},
                        {"conditionsV6", {"-c", "d"}}}));
         }) == "nftables backend was requested but configuration contains iptables-specific options "
               "[externalSetMarkChain conditionsV4 conditionsV6]");
-  CHECK(error_of([] { parse_pm(pm({{"backend", "ebtables"}})); }) == "unrecognized backend \"ebtables\"");
-  CHECK(error_of([] { parse_pm(pm({{"markMasqBit", 5}, {"externalSetMarkChain", "X"}})); }) ==
+  CHECK(test::error_message([] { parse_pm(pm({{"backend", "ebtables"}})); }) == "unrecognized backend \"ebtables\"");
+  CHECK(test::error_message([] { parse_pm(pm({{"markMasqBit", 5}, {"externalSetMarkChain", "X"}})); }) ==
         "Cannot specify externalSetMarkChain and markMasqBit");
-  CHECK(error_of([] { parse_pm(pm({{"markMasqBit", 32}})); }) == "MasqMarkBit must be between 0 and 31");
+  CHECK(test::error_message([] { parse_pm(pm({{"markMasqBit", 32}})); }) == "MasqMarkBit must be between 0 and 31");
   CHECK(parse_pm(pm({{"markMasqBit", 31}})).mark_masq_bit == 31);
 }
 
@@ -151,29 +141,29 @@ TEST_CASE("portmap config: port mappings and what ADD needs", "[unit][portmap]")
     j["runtimeConfig"]["portMappings"] = json::array({m});
     return j;
   };
-  CHECK(error_of([&] { parse_pm(mapped({{"hostPort", 0}, {"containerPort", 80}})); }) == "Invalid host port number: 0");
-  CHECK(error_of([&] { parse_pm(mapped({{"hostPort", 80}, {"containerPort", 65536}})); }) ==
+  CHECK(test::error_message([&] { parse_pm(mapped({{"hostPort", 0}, {"containerPort", 80}})); }) == "Invalid host port number: 0");
+  CHECK(test::error_message([&] { parse_pm(mapped({{"hostPort", 80}, {"containerPort", 65536}})); }) ==
         "Invalid container port number: 65536");
-  CHECK(error_of([&] { parse_pm(mapped({{"hostPort", 80}, {"containerPort", 80}, {"protocol", "gre"}})); })
+  CHECK(test::error_message([&] { parse_pm(mapped({{"hostPort", 80}, {"containerPort", 80}, {"protocol", "gre"}})); })
             .find("unknown protocol") != std::string::npos);
   CHECK(parse_pm(mapped({{"hostPort", 80}, {"containerPort", 80}})).mappings[0].proto == 6);  // no protocol: tcp
   CHECK(parse_pm(mapped({{"hostPort", 80}, {"containerPort", 80}, {"protocol", "SCTP"}})).mappings[0].proto == 132);
-  CHECK(error_of([&] { parse_pm(mapped({{"hostPort", 80}, {"containerPort", 80}, {"hostIP", "1.2.3"}})); }) ==
+  CHECK(test::error_message([&] { parse_pm(mapped({{"hostPort", 80}, {"containerPort", 80}, {"hostIP", "1.2.3"}})); }) ==
         "invalid hostIP \"1.2.3\"");
   int code = 0;
-  error_of([&] { parse_pm(mapped({{"hostPort", "80"}, {"containerPort", 80}})); }, &code);
+  test::error_message([&] { parse_pm(mapped({{"hostPort", "80"}, {"containerPort", 80}})); }, &code);
   CHECK(code == cni::kInvalidNetworkConfig);
 
   // ADD: a prevResult is needed, and a hostIP must have a container address of its family.
   auto no_prev = pm();
   no_prev.erase("prevResult");
   auto conf = cni::NetConf::parse(no_prev.dump());
-  CHECK(error_of([&] { portmap::check_mappable(conf, portmap::parse_config(conf, "eth0")); }) ==
+  CHECK(test::error_message([&] { portmap::check_mappable(conf, portmap::parse_config(conf, "eth0")); }) ==
         "must be called as chained plugin");
   auto v4_only = mapped({{"hostPort", 80}, {"containerPort", 80}, {"hostIP", "2001:db8::1"}});
   v4_only["prevResult"]["ips"] = json::array({{{"address", "10.0.0.2/24"}}});
   conf = cni::NetConf::parse(v4_only.dump());
-  CHECK(error_of([&] { portmap::check_mappable(conf, portmap::parse_config(conf, "eth0")); }).find("no IPv6 address") !=
+  CHECK(test::error_message([&] { portmap::check_mappable(conf, portmap::parse_config(conf, "eth0")); }).find("no IPv6 address") !=
         std::string::npos);
 
   // Forwards: a hostIP's mapping goes only to its family.
@@ -244,11 +234,11 @@ TEST_CASE("mesos-cni-port-mapper config: Mesos's keys and network_info's port ma
                                                {{"host_port", 80}, {"container_port", 9}}})}}),
        }) {
     int code = 0;
-    auto msg = error_of([&] { parse_mpm(bad); }, &code);
+    auto msg = test::error_message([&] { parse_mpm(bad); }, &code);
     INFO(bad.dump() << " -> " << msg);
     CHECK(code == cni::kInvalidNetworkConfig);
   }
   auto no_chain = mpm(json::object());
   no_chain.erase("chain");
-  CHECK(error_of([&] { parse_mpm(no_chain); }) == "Required field 'chain' is missing");
+  CHECK(test::error_message([&] { parse_mpm(no_chain); }) == "Required field 'chain' is missing");
 }

@@ -5,19 +5,11 @@
 #include "../../plugins/tap/config.hpp"
 #include "../../plugins/vlan/config.hpp"
 #include "cni/error.hpp"
+#include "harness.hpp"
 
 using nlohmann::json;
 
 namespace {
-template <class F>
-int code_of(F&& f) {
-  try {
-    f();
-  } catch (const cni::Error& e) {
-    return e.code();
-  }
-  return 0;
-}
 json vlan_base() { return {{"cniVersion", "1.0.0"}, {"name", "vnet"}, {"type", "vlan"}, {"master", "eth0"}, {"vlanId", 100}}; }
 vlan::VlanConfig parse_vlan(const json& j) { return vlan::parse_config(cni::NetConf::parse(j.dump())); }
 json tap_base() { return {{"cniVersion", "1.0.0"}, {"name", "tnet"}, {"type", "tap"}}; }
@@ -43,11 +35,11 @@ TEST_CASE("vlan config: master required, VLAN ID 0-4094, MTU", "[vlan]") {
     INFO(key << "=" << value);
     j = vlan_base();
     j[key] = value;
-    CHECK(code_of([&] { parse_vlan(j); }) == 7);
+    CHECK(test::error_code([&] { parse_vlan(j); }) == 7);
   }
   j = vlan_base();
   j.erase("master");
-  CHECK(code_of([&] { parse_vlan(j); }) == 7);
+  CHECK(test::error_code([&] { parse_vlan(j); }) == 7);
   j = vlan_base();
   j["vlanId"] = 4094;
   CHECK(parse_vlan(j).vlan_id == 4094);
@@ -83,6 +75,6 @@ TEST_CASE("tap config: every key, MAC sources, refusals", "[tap]") {
     INFO(key << "=" << value);
     j = tap_base();
     j[key] = value;
-    CHECK(code_of([&] { parse_tap(j); }) == 7);
+    CHECK(test::error_code([&] { parse_tap(j); }) == 7);
   }
 }

@@ -5,6 +5,7 @@
 
 #include "../../plugins/macvlan/config.hpp"
 #include "cni/error.hpp"
+#include "harness.hpp"
 
 using nlohmann::json;
 
@@ -14,12 +15,7 @@ macvlan::MacvlanConfig parse(const json& j, const std::string& args = "") {
   return macvlan::parse_config(cni::NetConf::parse(j.dump()), args);
 }
 int code_of(const json& j, const std::string& args = "") {
-  try {
-    parse(j, args);
-  } catch (const cni::Error& e) {
-    return e.code();
-  }
-  return 0;
+  return test::error_code([&] { parse(j, args); });
 }
 json with(const char* key, const json& v) {
   auto j = base();

@@ -18,17 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-template <class F>
-std::string error_of(F&& f, int* code = nullptr) {
-  try {
-    f();
-  } catch (const cni::Error& e) {
-    if (code) *code = e.code();
-    return e.msg();
-  }
-  return "";
-}
-
 json prev() {
   return json::parse(R"({"cniVersion":"1.0.0","interfaces":[{"name":"br0"},{"name":"vethx"},{"name":"eth0","sandbox":"/x"},
     {"name":"eth1","sandbox":"/x"}],
@@ -59,12 +48,12 @@ TEST_CASE("tuning config: sysctl keys become paths, IFNAME after the dots, net.*
   int code = 0;
   for (const char* bad : {"kernel.hostname", "net", "net..ipv4", "net.", "netx.y", "net/../kernel/x"}) {
     INFO(bad);
-    CHECK(error_of([&] { tuning_of({{"sysctl", {{bad, "1"}}}}); }, &code) != "");
+    CHECK(test::error_message([&] { tuning_of({{"sysctl", {{bad, "1"}}}}); }, &code) != "");
     CHECK(code == 7);
   }
-  CHECK_THAT(error_of([&] { tuning_of({{"sysctl", {{"net.a", 1}}}}); }), Catch::Contains("must be a string"));
-  CHECK_THAT(error_of([&] { tuning_of({{"sysctl", {{"net.a", "1\n2"}}}}); }), Catch::Contains("line break"));
-  CHECK_THAT(error_of([&] { tuning_of({{"sysctl", "x"}}); }), Catch::Contains("must be an object"));
+  CHECK_THAT(test::error_message([&] { tuning_of({{"sysctl", {{"net.a", 1}}}}); }), Catch::Contains("must be a string"));
+  CHECK_THAT(test::error_message([&] { tuning_of({{"sysctl", {{"net.a", "1\n2"}}}}); }), Catch::Contains("line break"));
+  CHECK_THAT(test::error_message([&] { tuning_of({{"sysctl", "x"}}); }), Catch::Contains("must be an object"));
 }
 
 TEST_CASE("tuning config: args.cni merges and overrides only what it names", "[unit][tuning]") {
@@ -97,9 +86,9 @@ TEST_CASE("tuning config: MAC precedence and formats", "[unit][tuning]") {
   CHECK(cni::mac_str(*tuning::parse_mac("0A-0B-0C-0D-0E-0F")) == "0a:0b:0c:0d:0e:0f");
   for (const char* bad : {"02:00:00:00:00", "02:00-00:00:00:01", "0200.0000", "zz:00:00:00:00:01", ""})
     CHECK_FALSE(tuning::parse_mac(bad));
-  CHECK_THAT(error_of([&] { tuning_of({{"mac", "x"}}); }), Catch::Contains("invalid MAC address \"x\""));
+  CHECK_THAT(test::error_message([&] { tuning_of({{"mac", "x"}}); }), Catch::Contains("invalid MAC address \"x\""));
   // An unknown CNI_ARGS key is refused unless IgnoreUnknown, as the reference does.
-  CHECK(error_of([&] { tuning_of(json::object(), "eth0", "FOO=1"); }) != "");
+  CHECK(test::error_message([&] { tuning_of(json::object(), "eth0", "FOO=1"); }) != "");
 }
 
 TEST_CASE("tuning config: the allowlist's patterns, unanchored, against the key as written", "[unit][tuning]") {
@@ -110,9 +99,9 @@ TEST_CASE("tuning config: the allowlist's patterns, unanchored, against the key 
   CHECK(*allow == std::vector<std::string>{"^net\\.core\\..*", "net.ipv4.conf.IFNAME.rp_filter"});
   CHECK_FALSE(tuning::read_allowlist(d / "none.conf"));
   CHECK_NOTHROW(tuning_of({{"sysctl", {{"net.core.somaxconn", "1"}, {"net.ipv4.conf.IFNAME.rp_filter", "1"}}}}, "eth0", "", allow));
-  CHECK_THAT(error_of([&] { tuning_of({{"sysctl", {{"net.ipv4.ip_forward", "1"}}}}, "eth0", "", allow); }),
+  CHECK_THAT(test::error_message([&] { tuning_of({{"sysctl", {{"net.ipv4.ip_forward", "1"}}}}, "eth0", "", allow); }),
              Catch::Contains("Sysctl net.ipv4.ip_forward is not allowed. Only the following sysctls are allowed: [^net"));
-  CHECK_THAT(error_of([&] { tuning_of({{"sysctl", {{"net.a", "1"}}}}, "eth0", "", std::vector<std::string>{"("}); }),
+  CHECK_THAT(test::error_message([&] { tuning_of({{"sysctl", {{"net.a", "1"}}}}, "eth0", "", std::vector<std::string>{"("}); }),
              Catch::Contains("invalid pattern"));
 }
 
@@ -120,7 +109,7 @@ TEST_CASE("tuning config: dataDir", "[unit][tuning]") {
   CHECK(tuning_of(json::object()).data_dir == "/run/cni/tuning");
   CHECK(tuning_of({{"dataDir", ""}}).data_dir == "/run/cni/tuning");
   CHECK(tuning_of({{"dataDir", "/d"}}).data_dir == "/d");
-  CHECK_THAT(error_of([&] { tuning_of({{"dataDir", "rel"}}); }), Catch::Contains("absolute"));
+  CHECK_THAT(test::error_message([&] { tuning_of({{"dataDir", "rel"}}); }), Catch::Contains("absolute"));
 }
 
 TEST_CASE("bandwidth config: the reference's rules, config over runtimeConfig, the ifb name", "[unit][bandwidth]") {
@@ -132,16 +121,16 @@ TEST_CASE("bandwidth config: the reference's rules, config over runtimeConfig, t
   auto both = conf_of({{"ingressRate", 0}, {"runtimeConfig", {{"bandwidth", {{"egressRate", 8}, {"egressBurst", 8}}}}}});
   CHECK(bandwidth::parse_config(both).none());  // any top-level key: runtimeConfig is not read
   CHECK(bandwidth::parse_config(conf_of(json::object())).none());
-  CHECK(error_of([&] { bandwidth::parse_config(conf_of({{"egressRate", 8}})); }) == "if rate is set, burst must also be set");
-  CHECK(error_of([&] { bandwidth::parse_config(conf_of({{"egressBurst", 8}})); }) == "if burst is set, rate must also be set");
-  CHECK(error_of([&] { bandwidth::parse_config(conf_of({{"egressRate", 8}, {"egressBurst", 34359738360ull}})); }) ==
+  CHECK(test::error_message([&] { bandwidth::parse_config(conf_of({{"egressRate", 8}})); }) == "if rate is set, burst must also be set");
+  CHECK(test::error_message([&] { bandwidth::parse_config(conf_of({{"egressBurst", 8}})); }) == "if burst is set, rate must also be set");
+  CHECK(test::error_message([&] { bandwidth::parse_config(conf_of({{"egressRate", 8}, {"egressBurst", 34359738360ull}})); }) ==
         "burst cannot be more than 4GB");
   CHECK_NOTHROW(bandwidth::parse_config(conf_of({{"egressRate", 8}, {"egressBurst", 34359738352ull}})));
-  CHECK_THAT(error_of([&] { bandwidth::parse_config(conf_of({{"egressRate", -8}, {"egressBurst", 8}})); }),
+  CHECK_THAT(test::error_message([&] { bandwidth::parse_config(conf_of({{"egressRate", -8}, {"egressBurst", 8}})); }),
              Catch::Contains("egressRate"));
-  CHECK_THAT(error_of([&] { bandwidth::parse_config(conf_of({{"egressRate", "8"}, {"egressBurst", 8}})); }),
+  CHECK_THAT(test::error_message([&] { bandwidth::parse_config(conf_of({{"egressRate", "8"}, {"egressBurst", 8}})); }),
              Catch::Contains("egressRate"));
-  CHECK_THAT(error_of([&] { bandwidth::parse_config(conf_of({{"runtimeConfig", {{"bandwidth", 1}}}})); }),
+  CHECK_THAT(test::error_message([&] { bandwidth::parse_config(conf_of({{"runtimeConfig", {{"bandwidth", 1}}}})); }),
              Catch::Contains("must be an object"));
   CHECK(bandwidth::ifb_name("bwnet", "c1") == "bwp459546d14214");  // what the reference made for these
   CHECK(bandwidth::ifb_name("x", "y").size() == 15);
@@ -178,19 +167,19 @@ TEST_CASE("firewall config: backends, admin chain, ingress policy, the addresses
   CHECK(firewall::parse_config(conf_of({{"ingressPolicy", "open"}})).ingress == firewall::IngressPolicy::open);
   CHECK(firewall::parse_config(conf_of({{"ingressPolicy", "same-bridge"}})).ingress == firewall::IngressPolicy::same_bridge);
   CHECK(firewall::parse_config(conf_of({{"iptablesAdminChainName", "MINE"}})).admin_chain == "MINE");
-  CHECK_THAT(error_of([&] { firewall::parse_config(conf_of({{"backend", "x"}})); }), Catch::Contains("unknown firewall backend"));
+  CHECK_THAT(test::error_message([&] { firewall::parse_config(conf_of({{"backend", "x"}})); }), Catch::Contains("unknown firewall backend"));
   CHECK(firewall::parse_config(conf_of({{"ingressPolicy", "isolated"}})).ingress == firewall::IngressPolicy::isolated);
-  CHECK_THAT(error_of([&] { firewall::parse_config(conf_of({{"ingressPolicy", "strict"}})); }),
+  CHECK_THAT(test::error_message([&] { firewall::parse_config(conf_of({{"ingressPolicy", "strict"}})); }),
              Catch::Contains("unknown ingress policy"));
   for (const char* bad : {"A B", "A\"B", "-A", "012345678901234567890123456789"})
-    CHECK_THAT(error_of([&] { firewall::parse_config(conf_of({{"iptablesAdminChainName", bad}})); }),
+    CHECK_THAT(test::error_message([&] { firewall::parse_config(conf_of({{"iptablesAdminChainName", bad}})); }),
                Catch::Contains("iptablesAdminChainName"));
   auto noif = prev();
   noif["interfaces"] = json::array();
   for (auto& ip : noif["ips"]) ip.erase("interface");
   auto nc = conf_of({{"ingressPolicy", "same-bridge"}, {"prevResult", noif}});
   auto fc = firewall::parse_config(nc);
-  CHECK_THAT(error_of([&] { firewall::require_bridge(nc, fc); }), Catch::Contains("make sure to chain"));
+  CHECK_THAT(test::error_message([&] { firewall::require_bridge(nc, fc); }), Catch::Contains("make sure to chain"));
   // DEL works without prevResult: no addresses, no error.
   CHECK(firewall::parse_config(conf_of({{"ingressPolicy", "same-bridge"}}, false)).ips.empty());
 }
@@ -204,17 +193,17 @@ TEST_CASE("sbr config: the interface's addresses, the table key", "[unit][sbr]")
   CHECK_FALSE(c.table);
   CHECK(sbr::parse_config(conf_of({{"table", 300}}), "eth0").table == 300);
   for (int bad : {0, 253, 254, 255, -1})
-    CHECK(error_of([&] { sbr::parse_config(conf_of({{"table", bad}}), "eth0"); }) != "");
+    CHECK(test::error_message([&] { sbr::parse_config(conf_of({{"table", bad}}), "eth0"); }) != "");
 }
 
 TEST_CASE("vrf config: vrfname required and a valid link name, table", "[unit][vrf]") {
   CHECK(vrf::parse_config(conf_of({{"vrfname", "red"}})).name == "red");
   CHECK_FALSE(vrf::parse_config(conf_of({{"vrfname", "red"}})).table);
   CHECK(vrf::parse_config(conf_of({{"vrfname", "red"}, {"table", 7}})).table == 7u);
-  CHECK(error_of([&] { vrf::parse_config(conf_of(json::object())); }) == "configuration is expected to have a valid vrf name");
-  CHECK_THAT(error_of([&] { vrf::parse_config(conf_of({{"vrfname", "a/b"}})); }), Catch::Contains("invalid vrfname"));
-  CHECK_THAT(error_of([&] { vrf::parse_config(conf_of({{"vrfname", "abcdefghijklmnop"}})); }), Catch::Contains("invalid vrfname"));
-  CHECK_THAT(error_of([&] { vrf::parse_config(conf_of({{"vrfname", "r"}, {"table", 255}})); }), Catch::Contains("reserved"));
+  CHECK(test::error_message([&] { vrf::parse_config(conf_of(json::object())); }) == "configuration is expected to have a valid vrf name");
+  CHECK_THAT(test::error_message([&] { vrf::parse_config(conf_of({{"vrfname", "a/b"}})); }), Catch::Contains("invalid vrfname"));
+  CHECK_THAT(test::error_message([&] { vrf::parse_config(conf_of({{"vrfname", "abcdefghijklmnop"}})); }), Catch::Contains("invalid vrfname"));
+  CHECK_THAT(test::error_message([&] { vrf::parse_config(conf_of({{"vrfname", "r"}, {"table", 255}})); }), Catch::Contains("reserved"));
 }
 
 TEST_CASE("cnipp-chain config: Mesos's port mappings and labels become capability args and args.cni.labels", "[unit][cnipp-chain]") {
@@ -252,7 +241,7 @@ TEST_CASE("cnipp-chain config: refusals", "[unit][cnipp-chain]") {
     conf["name"] = "mnet";
     conf["type"] = "cnipp-chain";
     int code = 0;
-    CHECK_THAT(error_of([&] { chain::parse_config(cni::NetConf::parse(conf.dump())); }, &code), Catch::Contains(words));
+    CHECK_THAT(test::error_message([&] { chain::parse_config(cni::NetConf::parse(conf.dump())); }, &code), Catch::Contains(words));
     CHECK(code == 7);
   };
   refuse(json::object(), "non-empty list");

@@ -3,6 +3,7 @@
 
 #include "../../plugins/ptp/config.hpp"
 #include "cni/error.hpp"
+#include "harness.hpp"
 
 using nlohmann::json;
 
@@ -10,12 +11,7 @@ namespace {
 json base() { return {{"cniVersion", "1.0.0"}, {"name", "pnet"}, {"type", "ptp"}, {"ipam", {{"type", "host-local"}}}}; }
 ptp::PtpConfig parse(const json& j) { return ptp::parse_config(cni::NetConf::parse(j.dump())); }
 int code_of(const json& j) {
-  try {
-    parse(j);
-  } catch (const cni::Error& e) {
-    return e.code();
-  }
-  return 0;
+  return test::error_code([&] { parse(j); });
 }
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "cni/error.hpp"
+#include "harness.hpp"
 #include "../../ipam/static/config.hpp"
 
 using nlohmann::json;
@@ -32,12 +33,7 @@ std::vector<std::string> addrs(const staticipam::Config& c) {
 }
 
 int code_of(const json& j, const std::string& args = "") {
-  try {
-    load(j, args);
-  } catch (const cni::Error& e) {
-    return e.code();
-  }
-  return 0;
+  return test::error_code([&] { load(j, args); });
 }
 
 }  // namespace

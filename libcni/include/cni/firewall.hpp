@@ -42,7 +42,6 @@ void gc(const std::string& network, const std::vector<Attachment>& keep);
 // Isolation for `bridge` (with `intra_bridge`, also between its own ports): added once,
 // never removed (other containers may still be on it), like the reference's.
 void isolate_bridge(const std::string& bridge, bool intra_bridge = false);
-bool bridge_isolated(const std::string& bridge, bool intra_bridge = false);
 
 // True when forwarding on this host goes through iptables' filter table in a way our
 // nftables accepts cannot override: the legacy iptables filter table is loaded, or
