@@ -571,12 +571,106 @@ void concurrency_rows(const Side& ours, const Side& ref, const fs::path& data) {
   }
 }
 
+// A Mesos burst (issue 20): 64 tasks at once, each through one Mesos network config (no
+// cniVersion, port mappings in network_info) running cnipp-chain with [bridge + ipMasq,
+// portmap (one TCP and one UDP mapping per task), firewall, tuning]; then 64 DELs at once.
+// Both sides are driven by our cnipp-chain; the reference side's CNI_PATH is Debian's
+// plugins. Walls are from the first spawn to the last exit.
+struct Burst {
+  std::vector<double> add_wall, del_wall;
+  size_t failures = 0;
+  bool unique = true;
+};
+
+Burst bench_burst(const std::string& chain_bin, const Side& side, int n, int bursts, const std::string& data, int idx) {
+  Burst b;
+  const std::string net = "bu" + std::to_string(idx), br = "bubr" + std::to_string(idx);
+  const int tcp_base = 30000 + 2000 * idx, udp_base = tcp_base + 1000;
+  auto conf = [&](int task) {
+    json bridge = json::parse(bridge_conf(net, br, "10.20" + std::to_string(idx) + ".0.0/16", data + "/ipam", true));
+    bridge.erase("cniVersion");
+    bridge.erase("name");
+    json c{{"name", net}, {"type", "cnipp-chain"}, {"cacheDir", data + "/cache"},
+           {"plugins", json::array({bridge, {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}},
+                                    {{"type", "firewall"}},
+                                    {{"type", "tuning"}, {"dataDir", data + "/tuning"},
+                                     {"sysctl", {{"net.core.somaxconn", "1024"}}}}})}};
+    c["args"]["org.apache.mesos"]["network_info"] = {
+        {"name", net},
+        {"port_mappings", json::array({{{"host_port", tcp_base + task}, {"container_port", 80}, {"protocol", "tcp"}},
+                                       {{"host_port", udp_base + task}, {"container_port", 53}, {"protocol", "udp"}}})}};
+    return c.dump();
+  };
+  std::vector<std::string> names, ids;
+  for (int i = 0; i < n; ++i) {
+    names.push_back("bu-" + std::to_string(getpid()) + "-" + std::to_string(idx) + "-" + std::to_string(i));
+    ids.push_back("burst" + std::to_string(idx) + "-" + std::to_string(i));
+    make_ns(names.back());
+  }
+  for (int round = 0; round < bursts; ++round) {
+    for (const char* cmd : {"ADD", "DEL"}) {
+      std::vector<std::pair<pid_t, int>> procs;
+      const double t0 = now_ms();
+      for (int i = 0; i < n; ++i) {
+        int fd;
+        const auto u = static_cast<size_t>(i);
+        procs.emplace_back(start({chain_bin}, cni_env(cmd, ids[u], "/var/run/netns/" + names[u], side.path), conf(i), &fd), fd);
+      }
+      std::set<std::string> ips;
+      for (auto& [pid, fd] : procs) {
+        auto s = finish(pid, fd, t0);
+        if (s.rc != 0) {
+          ++b.failures;
+          std::printf("  %s burst %s failed (rc %d): %s\n", side.name.c_str(), cmd, s.rc, s.out.c_str());
+        } else if (std::string(cmd) == "ADD") {
+          try {
+            if (!ips.insert(json::parse(s.out)["ip4"]["ip"].get<std::string>()).second) b.unique = false;
+          } catch (...) {
+            b.unique = false;
+          }
+        }
+      }
+      (std::string(cmd) == "ADD" ? b.add_wall : b.del_wall).push_back(now_ms() - t0);
+    }
+  }
+  for (const auto& nm : names) drop_ns(nm);
+  sh("ip link del " + br + " 2>/dev/null");
+  return b;
+}
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+void burst_rows(const Side& ours, const Side& ref, const fs::path& data) {
+  constexpr int kTasks = 64, kBursts = 3;
+  const auto chain_bin = ours.path + "/cnipp-chain";
+  auto o = bench_burst(chain_bin, ours, kTasks, kBursts, (data / "ours").string(), 0);
+  auto r = bench_burst(chain_bin, ref, kTasks, kBursts, (data / "ref").string(), 1);
+  const double oa = median_of(o.add_wall), od = median_of(o.del_wall), ra = median_of(r.add_wall), rd = median_of(r.del_wall);
+  std::printf("\nburst: %d Mesos tasks at once through cnipp-chain [bridge + ipMasq, portmap tcp+udp, firewall, tuning],\n"
+              "then %d DELs at once; median wall of %d bursts (ref: Debian's plugins driven by the same cnipp-chain)\n",
+              kTasks, kTasks, kBursts);
+  std::printf("  ADD wall ours %.0f ms | ref %.0f ms | ref/ours %.1fx (target >= 10x: %s)\n", oa, ra, oa > 0 ? ra / oa : 0,
+              oa * 10 <= ra ? "met" : "missed");
+  std::printf("  DEL wall ours %.0f ms | ref %.0f ms | ref/ours %.1fx (target >= 2x: %s)\n", od, rd, od > 0 ? rd / od : 0,
+              od * 2 <= rd ? "met" : "missed");
+  std::printf("  failures ours %zu, ref %zu; unique addresses ours %s, ref %s\n", o.failures, r.failures,
+              o.unique ? "yes" : "NO", r.unique ? "yes" : "NO");
+  auto js = [](const Burst& b) {
+    return json{{"add_wall_ms", b.add_wall}, {"del_wall_ms", b.del_wall}, {"failures", b.failures}, {"unique", b.unique}};
+  };
+  g_out["burst"] = {{"tasks", kTasks}, {"ours", js(o)}, {"reference", js(r)}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  // cnipp-bench <our bin dir> <reference dir> <reps> <json out> [ipvlan|bridge|portmap|meta]: one group only
+  // cnipp-bench <our bin dir> <reference dir> <reps> <json out> [ipvlan|bridge|portmap|meta|burst]: one group only
   if (argc < 5) {
-    std::fprintf(stderr, "usage: cnipp-bench OUR_BIN_DIR REFERENCE_DIR REPS JSON_OUT [ipvlan|bridge|portmap|meta]\n");
+    std::fprintf(stderr, "usage: cnipp-bench OUR_BIN_DIR REFERENCE_DIR REPS JSON_OUT [ipvlan|bridge|portmap|meta|burst]\n");
     return 2;
   }
   Side ours{"cnipp", argv[1]}, ref{"reference", argv[2]};
@@ -586,6 +680,7 @@ int main(int argc, char** argv) {
   bool bridge_only = argc > 5 && std::string(argv[5]) == "bridge";
   bool portmap_only = argc > 5 && std::string(argv[5]) == "portmap";
   bool meta_only = argc > 5 && std::string(argv[5]) == "meta";
+  bool burst_only = argc > 5 && std::string(argv[5]) == "burst";
   auto data = fs::temp_directory_path() / ("cnipp-bench-" + std::to_string(getpid()));
   fs::create_directories(data / "ours");
   fs::create_directories(data / "ref");
@@ -593,6 +688,8 @@ int main(int argc, char** argv) {
 
   if (portmap_only) {
     portmap_rows(ours, ref, reps, data);
+  } else if (burst_only) {
+    burst_rows(ours, ref, data);
   } else if (meta_only) {
     meta_rows(ours, ref, reps, data);
   } else if (ipvlan_only) {
@@ -630,6 +727,7 @@ int main(int argc, char** argv) {
       meta_rows(ours, ref, reps, data);
       host_local_rows(ours, ref, reps, data);
       concurrency_rows(ours, ref, data);
+      burst_rows(ours, ref, data);
     }
   }
   fs::remove_all(data);

@@ -70,6 +70,7 @@ void add(const Attachment& a, const std::vector<Cidr>& ips) {
       b.add_rule(address_rule(a, ip, false));
     }
   };
+  nft::TableLock lock(NFPROTO_INET, kTable);
   // Every ADD but a host's first: the table is there and the batch holds only our rules.
   try {
     nft::Batch quick;
@@ -86,9 +87,9 @@ void add(const Attachment& a, const std::vector<Cidr>& ips) {
 }
 
 void del(const Attachment& a) {
-  nft::Batch b;
-  for (const auto& r : rules_of(a)) b.delete_rule(NFPROTO_INET, kTable, kAllow, r.handle);
-  b.commit("failed to delete nftables firewall rules");
+  const auto tag = attachment_tag(a);
+  nft::delete_rules(NFPROTO_INET, kTable, kAllow, [&](const nft::ListedRule& r) { return comment_has_tag(r.comment, tag); },
+                    "failed to delete nftables firewall rules");
 }
 
 std::string check(const Attachment& a, const std::vector<Cidr>& ips) {
@@ -108,13 +109,10 @@ void gc(const std::string& network, const std::vector<Attachment>& keep) {
   std::vector<std::string> valid;
   for (const auto& a : keep) valid.push_back(attachment_tag(a));
   const auto net = network_tag(network) + "-";
-  nft::Batch b;
-  for (const auto& r : nft::list_rules(NFPROTO_INET, kTable, kAllow)) {
-    if (!r.comment.starts_with(net)) continue;
-    bool kept = std::any_of(valid.begin(), valid.end(), [&](const std::string& t) { return comment_has_tag(r.comment, t); });
-    if (!kept) b.delete_rule(NFPROTO_INET, kTable, kAllow, r.handle);
-  }
-  b.commit("failed to collect stale nftables firewall rules");
+  nft::delete_rules(NFPROTO_INET, kTable, kAllow, [&](const nft::ListedRule& r) {
+    return r.comment.starts_with(net) &&
+           std::none_of(valid.begin(), valid.end(), [&](const std::string& t) { return comment_has_tag(r.comment, t); });
+  }, "failed to collect stale nftables firewall rules");
 }
 
 namespace {
@@ -125,6 +123,7 @@ bool has_comment(const std::vector<nft::ListedRule>& rules, const std::string& c
 
 void isolate_bridge(const std::string& bridge, bool intra_bridge) {
   const auto c = isolation_comment(bridge), intra = intra_isolation_comment(bridge);
+  nft::TableLock lock(NFPROTO_INET, kTable);
   const auto stage1 = nft::list_rules(NFPROTO_INET, kTable, kStage1);
   const bool between = has_comment(stage1, c) && has_comment(nft::list_rules(NFPROTO_INET, kTable, kStage2), c);
   const bool within = !intra_bridge || has_comment(stage1, intra);

@@ -57,6 +57,7 @@ void add(const std::vector<Cidr>& ips, const std::string& admin_chain) {
   for (bool v6 : {false, true}) {
     auto fam = of_family(ips, v6);
     if (fam.empty()) continue;
+    ipt::TableLock lock(v6, "filter");
     const ipt::Listing st(ipt::save(v6, "filter"));
     std::string s = "*filter\n";
     if (!st.has_chain(kPrivChain)) s += std::string(":") + kPrivChain + " - [0:0]\n";
@@ -76,6 +77,7 @@ void del(const std::vector<Cidr>& ips) {
     auto fam = of_family(ips, v6);
     // DEL runs for every container: no exec when the chain cannot be there.
     if (fam.empty() || !ipt::find_tool(tool(v6)) || !ipt::may_have_chain(v6, kPrivChain, "filter")) continue;
+    ipt::TableLock lock(v6, "filter");
     const ipt::Listing st(ipt::save(v6, "filter"));
     std::string s;
     for (const auto& ip : fam)
@@ -115,6 +117,7 @@ void isolate_bridge(const std::string& bridge, bool v4, bool v6, bool intra_brid
   const std::string s2_return = std::string("-A ") + kStage2 + c + " -j RETURN";
   for (bool fam_v6 : {false, true}) {
     if (fam_v6 ? !v6 : !v4) continue;
+    ipt::TableLock lock(fam_v6, "filter");
     const ipt::Listing st(ipt::save(fam_v6, "filter"));
     std::string s = "*filter\n";
     for (const char* chain : {kStage1, kStage2})

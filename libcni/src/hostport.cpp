@@ -25,9 +25,6 @@ constexpr const char* kOutput = "output";
 constexpr const char* kMasquerading = "masquerading";
 constexpr const char* kGuard = "localnet_guard";
 constexpr int32_t kDstnat = -100, kSrcnat = 100, kFilter = 0;
-// Serialises the rare first-use path that creates the table and a chain's jumps, so two
-// first ADDs for different chains cannot each leave the other's jump out.
-constexpr const char* kSetupLock = "/run/cnipp-hostport.lock";
 
 uint8_t nfproto(int family) { return family == 6 ? NFPROTO_IPV6 : NFPROTO_IPV4; }
 uint32_t saddr_offset(int family) { return family == 6 ? 8 : 12; }
@@ -154,7 +151,6 @@ void flush_udp(std::vector<uint16_t> ports) {
   }
 }
 
-bool no_table(const Error& e) { return e.msg().find("No such file or directory") != std::string::npos; }
 
 }  // namespace
 
@@ -221,58 +217,43 @@ void add(const Chain& chain, const Attachment& a, const Options& o, const std::v
   for (const auto& f : forwards)
     for (const auto& m : f.mappings)
       if (m.proto == IPPROTO_UDP) udp.push_back(m.host_port);
-
-  auto replace = [&](nft::Batch& b, const std::vector<nft::ListedRule>& all) {
-    auto old = of_attachment(all, a);
+  {
+    // The dump and the batch built from it happen under the table's lock; the conntrack
+    // flush after it, which walks the kernel's whole conntrack hash, does not hold it.
+    nft::TableLock lock(NFPROTO_INET, kTable);
+    const auto all = nft::list_rules(NFPROTO_INET, kTable, "");
+    const auto old = of_attachment(all, a);
+    nft::Batch b;
+    // Every ADD but a host's first (per chain) finds the table, chains and jumps in place,
+    // and the batch holds only this attachment's rules.
+    if (!has_jump(all, kPrerouting, chain.name) || !has_jump(all, kOutput, chain.name)) {
+      b.add_table(NFPROTO_INET, kTable);
+      b.add_chain(NFPROTO_INET, kTable, kPrerouting, nft::BaseChain{"nat", NF_INET_PRE_ROUTING, kDstnat});
+      b.add_chain(NFPROTO_INET, kTable, kOutput, nft::BaseChain{"nat", NF_INET_LOCAL_OUT, kDstnat});
+      b.add_chain(NFPROTO_INET, kTable, kMasquerading, nft::BaseChain{"nat", NF_INET_POST_ROUTING, kSrcnat});
+      b.add_chain(NFPROTO_INET, kTable, chain.name);
+      if (o.localhost) {
+        b.add_chain(NFPROTO_INET, kTable, kGuard, nft::BaseChain{"filter", NF_INET_LOCAL_IN, kFilter});
+        b.flush_chain(NFPROTO_INET, kTable, kGuard);
+        b.add_rule(guard_rule());
+      }
+      for (const char* base : {kPrerouting, kOutput})
+        if (!has_jump(all, base, chain.name)) b.add_rule(jump_rule(chain, base));
+    }
     for (const auto& r : old) b.delete_rule(NFPROTO_INET, kTable, r.chain, r.handle);
     for (auto& r : rules_for(chain, a, o, forwards)) b.add_rule(r);
+    b.commit("failed to set up nftables port mappings");
     auto stale = udp_ports(old);
     udp.insert(udp.end(), stale.begin(), stale.end());
-  };
-
-  // Every ADD but a host's first (per chain): the table, chains and jumps are there, so
-  // one dump and one transaction with only this attachment's rules.
-  auto all = nft::list_rules(NFPROTO_INET, kTable, "");
-  bool ready = has_jump(all, kPrerouting, chain.name) && has_jump(all, kOutput, chain.name);
-  if (ready) {
-    try {
-      nft::Batch b;
-      replace(b, all);
-      b.commit("failed to add nftables port mappings");
-      flush_udp(udp);
-      return;
-    } catch (const Error& e) {
-      if (!no_table(e)) throw;  // the table went away meanwhile: set it up again below
-    }
   }
-
-  FileLock lock(kSetupLock);
-  all = nft::list_rules(NFPROTO_INET, kTable, "");
-  nft::Batch b;
-  b.add_table(NFPROTO_INET, kTable);
-  b.add_chain(NFPROTO_INET, kTable, kPrerouting, nft::BaseChain{"nat", NF_INET_PRE_ROUTING, kDstnat});
-  b.add_chain(NFPROTO_INET, kTable, kOutput, nft::BaseChain{"nat", NF_INET_LOCAL_OUT, kDstnat});
-  b.add_chain(NFPROTO_INET, kTable, kMasquerading, nft::BaseChain{"nat", NF_INET_POST_ROUTING, kSrcnat});
-  b.add_chain(NFPROTO_INET, kTable, chain.name);
-  if (o.localhost) {
-    b.add_chain(NFPROTO_INET, kTable, kGuard, nft::BaseChain{"filter", NF_INET_LOCAL_IN, kFilter});
-    b.flush_chain(NFPROTO_INET, kTable, kGuard);
-    b.add_rule(guard_rule());
-  }
-  for (const char* base : {kPrerouting, kOutput})
-    if (!has_jump(all, base, chain.name))
-      b.add_rule(jump_rule(chain, base));
-  replace(b, all);
-  b.commit("failed to set up nftables port mappings");
   flush_udp(udp);
 }
 
 void del(const Attachment& a) {
-  auto mine = of_attachment(nft::list_rules(NFPROTO_INET, kTable, ""), a);
-  if (mine.empty()) return;
-  nft::Batch b;
-  for (const auto& r : mine) b.delete_rule(NFPROTO_INET, kTable, r.chain, r.handle);
-  b.commit("failed to delete nftables port mappings");
+  const auto tag = attachment_tag(a);
+  const auto mine = nft::delete_rules(NFPROTO_INET, kTable, "", [&](const nft::ListedRule& r) {
+    return comment_has_tag(r.comment, tag);
+  }, "failed to delete nftables port mappings");
   flush_udp(udp_ports(mine));
 }
 
@@ -300,17 +281,10 @@ void gc(const Chain& chain, const std::string& network, const std::vector<Attach
   std::vector<std::string> valid;
   for (const auto& k : keep) valid.push_back(attachment_tag(k));
   const auto net = network_tag(network) + "-";
-  std::vector<nft::ListedRule> stale;
-  for (const auto& r : nft::list_rules(NFPROTO_INET, kTable, "")) {
-    if (r.chain != chain.name && r.chain != kMasquerading) continue;
-    if (!r.comment.starts_with(net)) continue;
-    if (std::none_of(valid.begin(), valid.end(), [&](const std::string& t) { return comment_has_tag(r.comment, t); }))
-      stale.push_back(r);
-  }
-  if (stale.empty()) return;
-  nft::Batch b;
-  for (const auto& r : stale) b.delete_rule(NFPROTO_INET, kTable, r.chain, r.handle);
-  b.commit("failed to collect stale nftables port mappings");
+  const auto stale = nft::delete_rules(NFPROTO_INET, kTable, "", [&](const nft::ListedRule& r) {
+    return (r.chain == chain.name || r.chain == kMasquerading) && r.comment.starts_with(net) &&
+           std::none_of(valid.begin(), valid.end(), [&](const std::string& t) { return comment_has_tag(r.comment, t); });
+  }, "failed to collect stale nftables port mappings");
   flush_udp(udp_ports(stale));
 }
 

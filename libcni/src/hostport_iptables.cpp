@@ -116,6 +116,7 @@ void add(const Attachment& a, const Options& o, const std::vector<Forward>& forw
   for (const auto& f : forwards) {
     if (f.mappings.empty()) continue;
     const bool v6 = f.container.ip.is_v6();
+    ipt::TableLock lock(v6, "nat");
     const NatState st(ipt::save_nat(v6));
     std::string s = "*nat\n";
     if (o.snat && o.external_set_mark_chain.empty()) {
@@ -150,6 +151,7 @@ void del(const Attachment& a) {
   const auto chain = dnat_chain(a);
   for (bool v6 : {false, true}) {
     if (!family_usable(v6) || !ipt::may_have_chain(v6, chain)) continue;
+    ipt::TableLock lock(v6, "nat");
     const NatState st(ipt::save_nat(v6));
     if (st.has_chain(chain)) teardown(v6, st, chain);
   }
@@ -193,6 +195,7 @@ void gc(const std::string& network, const std::vector<Attachment>& keep) {
   const std::string name_tag = "dnat name: \\\"" + network + "\\\" id: ";
   for (bool v6 : {false, true}) {
     if (!family_usable(v6) || !ipt::may_have_chain(v6, kTopDnat)) continue;
+    ipt::TableLock lock(v6, "nat");
     const NatState st(ipt::save_nat(v6));
     std::set<std::string> stale;
     for (const auto& l : st.lines) {
@@ -210,6 +213,7 @@ bool available() { return ipt::find_tool("iptables-restore").has_value(); }
 
 void delete_commented(const std::string& chain, const std::string& comment) {
   if (!ipt::find_tool("iptables-restore") || !family_usable(false) || !ipt::may_have_chain(false, chain)) return;
+  ipt::TableLock lock(false, "nat");
   const NatState st(ipt::save_nat(false));
   std::string s;
   for (const auto& l : st.lines)

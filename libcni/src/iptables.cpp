@@ -26,14 +26,20 @@ ExecResult run(const std::string& tool, const std::vector<std::string>& args, co
   return exec_binary(*path, args, environ_with({}), input, true);
 }
 
+TableLock::TableLock(bool v6, const std::string& table)
+    : lock_(std::string("/run/cnipp-iptables-") + (v6 ? "6-" : "4-") + table + ".lock") {}
+
 void restore(bool v6, const std::string& script, const std::string& what) {
-  auto r = run(v6 ? "ip6tables-restore" : "iptables-restore", {"--noflush", "-w", "5"}, script);
+  auto r = run(v6 ? "ip6tables-restore" : "iptables-restore", {"--noflush", "-w", std::to_string(kXtablesWaitSeconds)},
+               script);
   if (r.exit_code != 0) throw Error(kIoFailure, what + ": " + r.err, script);
 }
 
 std::string save(bool v6, const std::string& table) {
-  auto r = run(v6 ? "ip6tables" : "iptables", {"-w", "5", "-t", table, "-S"}, "");
-  return r.exit_code == 0 ? r.out : "";
+  const std::string tool = v6 ? "ip6tables" : "iptables";
+  auto r = run(tool, {"-w", std::to_string(kXtablesWaitSeconds), "-t", table, "-S"}, "");
+  if (r.exit_code != 0) throw Error(kIoFailure, "failed to list " + tool + " table " + table + ": " + r.err);
+  return r.out;
 }
 
 bool may_have_chain(bool v6, const std::string& chain, const std::string& table) {

@@ -10,8 +10,28 @@
 #include <vector>
 
 #include "cni/exec.hpp"
+#include "cni/fs.hpp"
 
 namespace cni::detail::iptables {
+
+// How long an iptables child waits for the xtables lock (-w) before failing: a deadline in
+// seconds, so a burst of other writers (ours, the reference's, kube-proxy's) delays a call
+// instead of failing it.
+inline constexpr int kXtablesWaitSeconds = 30;
+
+// Serializes cnipp's read-modify-write of one iptables table (a save, then a restore built
+// from it) across processes: an exclusive flock on /run/cnipp-iptables-<4|6>-<table>.lock.
+// The xtables lock cannot do it: each iptables child takes and drops that one, so between
+// our save and our restore another ADD could declare (and so flush) a shared chain, or
+// delete a rule our restore then fails to delete. Taken before the save, kept until after
+// the restore.
+class TableLock {
+ public:
+  TableLock(bool v6, const std::string& table);
+
+ private:
+  FileLock lock_;
+};
 
 // The tool's path in the usual sbin/bin directories; nullopt when not installed.
 std::optional<std::string> find_tool(const std::string& name);
@@ -19,7 +39,8 @@ std::optional<std::string> find_tool(const std::string& name);
 ExecResult run(const std::string& tool, const std::vector<std::string>& args, const std::string& input);
 // `iptables-restore --noflush` (ip6tables-restore for v6) of `script`; its stderr on failure.
 void restore(bool v6, const std::string& script, const std::string& what);
-// `iptables -t <table> -S`; empty when the family's iptables does not work here.
+// `iptables -t <table> -S`. Throws when the tool fails: an empty listing taken for the truth
+// would make the restore after it re-declare (flush) every shared chain.
 std::string save(bool v6, const std::string& table);
 inline std::string save_nat(bool v6) { return save(v6, "nat"); }
 

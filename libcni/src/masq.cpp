@@ -68,6 +68,7 @@ bool iptables_masq_present(const Attachment& a, const std::vector<Cidr>& ips);
 
 void masq_add(MasqBackend backend, const Attachment& a, const std::vector<Cidr>& ips) {
   if (backend == MasqBackend::iptables) return iptables_masq_add(a, ips);
+  nft::TableLock lock(NFPROTO_INET, kTable);
   // Fast path, every ADD but a host's first: the table and chains exist, so the batch holds
   // only this attachment's rules. A missing table fails the whole batch (ENOENT) and
   // nothing was changed; then the full batch below creates everything.
@@ -97,12 +98,9 @@ void masq_add(MasqBackend backend, const Attachment& a, const std::vector<Cidr>&
 }
 
 void masq_del(const Attachment& a) {
-  auto rules = rules_of(a);
-  if (!rules.empty()) {
-    nft::Batch b;
-    for (const auto& r : rules) b.delete_rule(NFPROTO_INET, kTable, kChecks, r.handle);
-    b.commit("failed to delete nftables masquerade rules");
-  }
+  const auto tag = attachment_tag(a);
+  nft::delete_rules(NFPROTO_INET, kTable, kChecks, [&](const nft::ListedRule& r) { return comment_has_tag(r.comment, tag); },
+                    "failed to delete nftables masquerade rules");
   iptables_masq_del(a);
 }
 
@@ -115,11 +113,9 @@ void masq_gc(const std::string& network, const std::vector<Attachment>& keep) {
   std::vector<std::string> valid;
   for (const auto& a : keep) valid.push_back(attachment_comment(a));
   const auto net = network_tag(network) + "-";
-  nft::Batch b;
-  for (const auto& r : nft::list_rules(NFPROTO_INET, kTable, kChecks))
-    if (r.comment.starts_with(net) && std::find(valid.begin(), valid.end(), r.comment) == valid.end())
-      b.delete_rule(NFPROTO_INET, kTable, kChecks, r.handle);
-  b.commit("failed to collect stale nftables masquerade rules");
+  nft::delete_rules(NFPROTO_INET, kTable, kChecks, [&](const nft::ListedRule& r) {
+    return r.comment.starts_with(net) && std::find(valid.begin(), valid.end(), r.comment) == valid.end();
+  }, "failed to collect stale nftables masquerade rules");
 }
 
 }  // namespace cni

@@ -36,6 +36,7 @@ void iptables_masq_add(const Attachment& a, const std::vector<Cidr>& ips) {
     }
     if (!any) continue;
     s << "COMMIT\n";
+    detail::iptables::TableLock lock(v6, "nat");
     restore(v6, s.str(), "failed to add iptables masquerade rules");
   }
 }
@@ -45,6 +46,7 @@ void iptables_masq_del(const Attachment& a) {
   const auto chain = masq_iptables_chain(a);
   for (bool v6 : {false, true}) {
     if (!find_tool(v6 ? "ip6tables" : "iptables") || !may_have_chain(v6, chain)) continue;
+    detail::iptables::TableLock lock(v6, "nat");
     auto rules = save_nat(v6);
     if (rules.find(chain) == std::string::npos) continue;
     std::ostringstream s;

@@ -25,6 +25,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 
 #include "cni/error.hpp"
 #include "cni/netns.hpp"
@@ -85,11 +86,30 @@ mnl_socket* open_netlink_socket(int protocol, const std::string& what) {
   return s;
 }
 
+bool DumpRetry::again() {
+  if (std::chrono::steady_clock::now() >= deadline_) return false;
+  if (restarts_++ > 0) {
+    uint32_t r = 0;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != sizeof r) r = static_cast<uint32_t>(getpid());
+    const uint32_t cap_us = std::min<uint32_t>(20000, 500u << std::min(restarts_, 6));
+    const timespec pause{0, static_cast<long>(cap_us / 2 + r % (cap_us / 2)) * 1000};
+    nanosleep(&pause, nullptr);
+  }
+  return true;
+}
+
+void throw_dump_interrupted(const std::string& what) {
+  throw Error(kTryAgainLater, what + ": the kernel kept interrupting the dump for " +
+                                  std::to_string(kDumpRetryDeadline.count()) + " s (the table changed while it was read)");
+}
+
 void netfilter_dump(mnl_socket* sock, nlmsghdr* req, const std::function<void(const nlmsghdr*)>& on_msg,
                     const std::string& what) {
-  for (int attempt = 0; attempt < 5; ++attempt) {
+  for (DumpRetry retry; retry.again();) {
     if (mnl_socket_sendto(sock, req, req->nlmsg_len) < 0) throw io_error(what, errno);
-    NetlinkBuffer buf(MNL_SOCKET_BUFFER_SIZE);
+    // The kernel fills a dump part up to the reader's buffer (32 KiB at most): the fewer the
+    // parts, the fewer chances a concurrent commit has to interrupt the dump.
+    NetlinkBuffer buf(32768);
     std::vector<std::vector<char>> msgs;
     bool intr = false;
     for (bool done = false; !done;) {
@@ -119,7 +139,7 @@ void netfilter_dump(mnl_socket* sock, nlmsghdr* req, const std::function<void(co
     for (const auto& m : msgs) on_msg(reinterpret_cast<const nlmsghdr*>(m.data()));
     return;
   }
-  throw Error(kTryAgainLater, what + ": the kernel kept interrupting the dump");
+  throw_dump_interrupted(what);
 }
 
 std::string netlink_ext_ack(const nlmsghdr* nlh) {
@@ -210,10 +230,10 @@ struct Netlink::Impl {
     if (e != 0) throw Error(kInternal, what + ": " + errno_text(e), ack.empty() ? "" : "kernel: " + ack);
   }
 
-  // A dump, retried when the kernel says the data changed under it.
+  // A dump, restarted (paced, until a deadline) when the kernel says the data changed under it.
   void dump(const std::function<void(Request&)>& build, const std::function<void(const nlmsghdr*)>& on_msg,
             const std::string& what) {
-    for (int attempt = 0; attempt < 5; ++attempt) {
+    for (detail::DumpRetry retry; retry.again();) {
       std::vector<std::vector<char>> msgs;
       Request req(0, NLM_F_DUMP);
       build(req);
@@ -227,7 +247,7 @@ struct Netlink::Impl {
       for (const auto& m : msgs) on_msg(reinterpret_cast<const nlmsghdr*>(m.data()));
       return;
     }
-    throw Error(kTryAgainLater, what + ": the kernel kept interrupting the dump");
+    detail::throw_dump_interrupted(what);
   }
 };
 

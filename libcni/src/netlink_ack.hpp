@@ -2,6 +2,7 @@
 // share: opening a libmnl socket that asks for extended ACKs, reading their text, buffers.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -16,10 +17,33 @@ namespace cni::detail {
 mnl_socket* open_netlink_socket(int protocol, const std::string& what);
 std::string netlink_ext_ack(const nlmsghdr* nlh);  // nlh: an NLMSG_ERROR message
 
+// How long an interrupted dump is restarted before giving up. The kernel marks a dump
+// interrupted (NLM_F_DUMP_INTR) when the table changed while it was being read: normal when
+// a burst of ADDs writes the same ruleset or creates links at once, and more frequent the
+// more load there is, so the bound is time (seconds), never a count of tries.
+inline constexpr std::chrono::seconds kDumpRetryDeadline{30};
+
+// Paces the restarts of one interrupted dump: the first restart is immediate, later ones
+// sleep a short, randomised and growing pause (up to 20 ms) so the writers can finish.
+// again() is false once the deadline passed.
+class DumpRetry {
+ public:
+  DumpRetry() : deadline_(std::chrono::steady_clock::now() + kDumpRetryDeadline) {}
+  bool again();
+
+ private:
+  std::chrono::steady_clock::time_point deadline_;
+  int restarts_ = 0;
+};
+
+// Throws the error of a dump still interrupted at the deadline (code 11, try again later).
+[[noreturn]] void throw_dump_interrupted(const std::string& what);
+
 // A netfilter (nftables, ctnetlink) dump on `sock`: sends `req`, collects the reply, and
 // hands every message to on_msg once the dump completed without the kernel marking it
-// interrupted (NLM_F_DUMP_INTR: re-sent, up to 5 times). ENOENT (no such table or chain)
-// and EOPNOTSUPP (no such subsystem loaded) are an empty dump. Throws Error naming `what`.
+// interrupted (NLM_F_DUMP_INTR: restarted, paced by DumpRetry). ENOENT (no such table or
+// chain) and EOPNOTSUPP (no such subsystem loaded) are an empty dump. Throws Error naming
+// `what`.
 void netfilter_dump(mnl_socket* sock, nlmsghdr* req, const std::function<void(const nlmsghdr*)>& on_msg,
                     const std::string& what);
 

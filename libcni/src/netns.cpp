@@ -4,6 +4,7 @@
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -79,5 +80,12 @@ Netns::Switch::~Switch() {
     std::abort();
   }
 }
+
+NetnsLock::NetnsLock(const Netns& ns) : fd_(ns.fd()) {
+  while (::flock(fd_, LOCK_EX) != 0)
+    if (errno != EINTR) throw io_error("failed to lock netns " + ns.path(), errno);
+}
+
+NetnsLock::~NetnsLock() { ::flock(fd_, LOCK_UN); }
 
 }  // namespace cni

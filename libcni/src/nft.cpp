@@ -341,6 +341,22 @@ void Batch::commit(const std::string& what) {
   }
 }
 
+namespace {
+// The family as nft(8) writes it, for lock file names a person can read.
+std::string family_name(uint16_t family) {
+  switch (family) {
+    case NFPROTO_INET: return "inet";
+    case NFPROTO_IPV4: return "ip";
+    case NFPROTO_IPV6: return "ip6";
+    case NFPROTO_BRIDGE: return "bridge";
+    default: return std::to_string(family);
+  }
+}
+}  // namespace
+
+TableLock::TableLock(uint16_t family, const std::string& table)
+    : lock_("/run/cnipp-nft-" + family_name(family) + "-" + table + ".lock") {}
+
 std::vector<ListedRule> list_rules(uint16_t family, const std::string& table, const std::string& chain) {
   std::vector<ListedRule> out;
   detail::NetlinkBuffer buf(MNL_SOCKET_BUFFER_SIZE);
@@ -376,6 +392,25 @@ std::vector<ListedRule> list_rules(uint16_t family, const std::string& table, co
     nftnl_rule_free(r);
   }, "failed to list nftables rules of " + table + "/" + chain);
   return out;
+}
+
+std::vector<ListedRule> delete_rules(uint16_t family, const std::string& table, const std::string& chain,
+                                     const std::function<bool(const ListedRule&)>& select, const std::string& what) {
+  TableLock lock(family, table);
+  for (detail::DumpRetry retry;;) {
+    std::vector<ListedRule> picked;
+    for (auto& r : list_rules(family, table, chain))
+      if (select(r)) picked.push_back(std::move(r));
+    Batch b;
+    for (const auto& r : picked) b.delete_rule(family, table, r.chain, r.handle);
+    try {
+      b.commit(what);
+      return picked;
+    } catch (const Error& e) {
+      const bool gone = e.msg().find(std::strerror(ENOENT)) != std::string::npos;
+      if (!gone || !retry.again()) throw;
+    }
+  }
 }
 
 namespace {

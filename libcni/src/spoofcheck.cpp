@@ -23,6 +23,7 @@ std::string iface_chain(const Attachment& a) { return "cni-br-iface-" + a.contai
 void spoofcheck_add(const Attachment& a, const std::string& host_ifname, const Mac& mac) {
   const auto chain = iface_chain(a);
   const auto mac_chain = chain + "-mac";
+  nft::TableLock lock(NFPROTO_BRIDGE, kTable);
   nft::Batch b;
   b.add_table(NFPROTO_BRIDGE, kTable);
   b.add_chain(NFPROTO_BRIDGE, kTable, kPrerouting, nft::BaseChain{"filter", NF_BR_PRE_ROUTING, -300});
@@ -45,6 +46,7 @@ void spoofcheck_add(const Attachment& a, const std::string& host_ifname, const M
 
 void spoofcheck_del(const Attachment& a) {
   const auto chain = iface_chain(a);
+  nft::TableLock lock(NFPROTO_BRIDGE, kTable);
   auto chains = nft::list_chains(NFPROTO_BRIDGE, kTable);
   nft::Batch b;
   for (const auto& r : nft::list_rules(NFPROTO_BRIDGE, kTable, kPrerouting))

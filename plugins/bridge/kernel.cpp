@@ -10,6 +10,7 @@
 
 #include "cni/container_link.hpp"
 #include "cni/error.hpp"
+#include "cni/fs.hpp"
 #include "cni/iface.hpp"
 #include "cni/masq.hpp"
 #include "cni/netlink.hpp"
@@ -132,6 +133,11 @@ void Host::ensure_gateway_addr(const LinkState& br, const cni::Cidr& gw, bool fo
   nl.add_address(br.index, gw, family == AF_INET6, /*exist_ok=*/true);
   // Pin the bridge's MAC to its current value; otherwise the kernel gives it the lowest
   // port MAC, which changes as containers come and go (and the gateway's ARP entries with it).
+  // Under a lock per bridge: two ADDs on a bridge we did not create could each read a
+  // different lowest port MAC and pin them one after the other, and the first one's result
+  // would name a MAC the bridge no longer has. Once pinned, the kernel keeps it, so every
+  // later holder of the lock reads and re-pins the same value.
+  cni::FileLock pin("/run/cnipp-bridge-" + br.name + ".lock");
   if (auto now = nl.link(br.index); now && now->mac != cni::Mac{}) nl.set_mac(br.index, now->mac);
 }
 

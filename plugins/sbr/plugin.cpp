@@ -7,7 +7,6 @@
 // the reference's lock, so its instances and ours serialise.
 #include "sbr.hpp"
 
-#include <sys/file.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -23,21 +22,6 @@ namespace sbr {
 namespace {
 
 constexpr int kFirstTable = 100;
-
-// flock on the namespace file itself (the reference opens the path and flocks it).
-class NetnsLock {
- public:
-  explicit NetnsLock(const cni::Netns& ns) : fd_(ns.fd()) {
-    while (::flock(fd_, LOCK_EX) != 0)
-      if (errno != EINTR) throw cni::io_error("failed to lock netns " + ns.path(), errno);
-  }
-  ~NetnsLock() { ::flock(fd_, LOCK_UN); }
-  NetnsLock(const NetnsLock&) = delete;
-  NetnsLock& operator=(const NetnsLock&) = delete;
-
- private:
-  int fd_;
-};
 
 cni::PolicyRule rule_for(const cni::IpAddr& ip, int table) {
   return {ip.is_v6() ? AF_INET6 : AF_INET, cni::Cidr{ip, ip.bits()}, table, std::nullopt};
@@ -114,7 +98,7 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
   if (c.ips.empty())
     throw cni::Error(cni::kInvalidNetworkConfig, "No IP addresses supplied on interface: " + args.env.ifname);
   const auto ns = cni::Netns::open(args.env.netns);
-  NetnsLock lock(ns);
+  cni::NetnsLock lock(ns);
   auto nl = cni::Netlink::open_in(ns);
   auto link = nl.link(args.env.ifname);
   if (!link) throw cni::Error(cni::kInvalidEnvironment, "Cannot find network interface " + args.env.ifname);
@@ -127,7 +111,7 @@ void cmd_del(const cni::CmdArgs& args) {
   // The container may be gone: nothing left to tidy (and no lock file to create).
   auto ns = args.env.netns.empty() ? std::nullopt : cni::Netns::try_open(args.env.netns);
   if (!ns) return;
-  NetnsLock lock(*ns);
+  cni::NetnsLock lock(*ns);
   auto nl = cni::Netlink::open_in(*ns);
   auto link = nl.link(args.env.ifname);
   if (!link) return;

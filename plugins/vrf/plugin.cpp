@@ -71,6 +71,9 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
   const VrfConfig c = parse_config(args.conf);
   if (!args.conf.prev_result) throw cni::Error(cni::kInvalidNetworkConfig, "missing prevResult from earlier plugin");
   const auto ns = cni::Netns::open(args.env.netns);
+  // Two attachments of one container joining the same VRF at once would both create it,
+  // or pick the same free table for two names; DEL's "is it empty" races an ADD's enslave.
+  cni::NetnsLock lock(ns);
   auto nl = cni::Netlink::open_in(ns);
   auto link = nl.link(args.env.ifname);
   if (!link) throw cni::Error(cni::kInvalidEnvironment, "failed to find link \"" + args.env.ifname + "\"");
@@ -89,6 +92,7 @@ void cmd_del(const cni::CmdArgs& args) {
   const VrfConfig c = parse_config(args.conf);
   auto ns = args.env.netns.empty() ? std::nullopt : cni::Netns::try_open(args.env.netns);
   if (!ns) return;
+  cni::NetnsLock lock(*ns);
   auto nl = cni::Netlink::open_in(*ns);
   const auto vrfs = cni::list_vrfs(nl);
   auto v = std::find_if(vrfs.begin(), vrfs.end(), [&](const cni::VrfDevice& d) { return d.name == c.name; });

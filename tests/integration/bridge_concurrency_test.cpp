@@ -113,3 +113,29 @@ TEST_CASE("bridge: two networks sharing one bridge, 16 ADDs each at once, then t
       CHECK((f == "lock" || f.rfind("last_reserved_ip.", 0) == 0));
   CHECK(lab.in_host("nft list chain inet cni_plugins_masquerade masq_checks").find("comment") == std::string::npos);
 }
+
+TEST_CASE("bridge: 16 gateway ADDs at once on a bridge made by someone else: every result names the MAC it keeps",
+          "[bridge][concurrency]") {
+  // A bridge we did not create has no fixed MAC: the kernel gives it the lowest port MAC as
+  // ports join, until a gateway ADD pins it. Racing ADDs must agree on the pinned value, or
+  // an early result names a MAC the bridge no longer has (and its CHECK fails later).
+  constexpr int kN = 16;
+  Lab lab(test::ours("bridge"));
+  lab.in_host("ip link add " + lab.br + " type bridge && ip link set " + lab.br + " up");
+  std::vector<std::unique_ptr<test::TestNetns>> ctrs;
+  for (int i = 0; i < kN; ++i) ctrs.push_back(std::make_unique<test::TestNetns>("cm"));
+  auto conf = lab.conf({"10.213.0.0/16"});
+  conf["isGateway"] = true;
+  std::vector<test::RunResult> results(kN);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kN; ++i)
+    threads.emplace_back([&, i] { results[i] = lab.call("ADD", "m" + std::to_string(i), ctrs[i]->path(), conf); });
+  for (auto& t : threads) t.join();
+  const auto now = json::parse(lab.in_host("ip -j link show dev " + lab.br))[0]["address"].get<std::string>();
+  for (int i = 0; i < kN; ++i) {
+    INFO("container " << i << ": " << results[i].out << results[i].err);
+    REQUIRE(results[i].rc == 0);
+    CHECK(results[i].json()["interfaces"][0]["mac"] == now);
+  }
+  for (int i = 0; i < kN; ++i) CHECK(lab.call("DEL", "m" + std::to_string(i), ctrs[i]->path(), conf).rc == 0);
+}

@@ -1,6 +1,9 @@
 // vrf through the CNI protocol on a kernel with VRF devices (natively, or in user-mode-linux
 // via uml-run). The container's interfaces are veths made by the test, with the addresses
 // and routes an IPAM would have set, and a matching prevResult.
+#include <thread>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 #include "harness.hpp"
@@ -126,4 +129,42 @@ TEST_CASE("vrf: DEL without the interface or the netns, the reference fails the 
   CHECK(r.rc == 0);
   CHECK(lab.link("red").is_null());
   CHECK(lab.call(test::ours("vrf"), "DEL", conf, "eth0", "/var/run/netns/gone").rc == 0);
+}
+
+TEST_CASE("vrf: 8 attachments of one container join two VRFs at once, then leave at once: one device per name, "
+          "distinct tables, none left",
+          "[vrf]") {
+  // A runtime attaching several networks of one container runs their chains at the same
+  // moment: each finds-or-creates its VRF, picks a free table, enslaves; each DEL asks
+  // "is the VRF empty?" and deletes it. Without the lock on the namespace two ADDs create
+  // the same name (EEXIST) or two names take the same table.
+  VrfLab lab;
+  constexpr int kN = 8;
+  std::vector<json> prev;
+  for (int i = 0; i < kN; ++i) prev.push_back(lab.attach(i));
+  auto vrf_of = [](int i) { return i % 2 ? std::string("blue") : std::string("red"); };
+  for (const std::string cmd : {"ADD", "DEL"}) {
+    std::vector<test::RunResult> results(kN);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kN; ++i)
+      threads.emplace_back([&, i] {
+        results[static_cast<size_t>(i)] =
+            lab.call(test::ours("vrf"), cmd, VrfLab::conf(prev[static_cast<size_t>(i)], vrf_of(i)), "eth" + std::to_string(i));
+      });
+    for (auto& t : threads) t.join();
+    for (const auto& r : results) {
+      INFO(cmd << ": " << r.out << r.err);
+      CHECK(r.rc == 0);
+    }
+    if (cmd == "ADD") {
+      const auto red = lab.link("red"), blue = lab.link("blue");
+      REQUIRE(!red.is_null());
+      REQUIRE(!blue.is_null());
+      CHECK(red["linkinfo"]["info_data"]["table"] != blue["linkinfo"]["info_data"]["table"]);
+      for (int i = 0; i < kN; ++i) CHECK(lab.link("eth" + std::to_string(i))["master"] == vrf_of(i));
+    } else {
+      CHECK(lab.link("red").is_null());
+      CHECK(lab.link("blue").is_null());
+    }
+  }
 }

@@ -47,4 +47,19 @@ class Netns {
   unsigned long dev_ = 0, ino_ = 0;
 };
 
+// An exclusive flock on the namespace file itself (the reference's sbr does the same), held
+// until destruction: serializes plugins that read and then change state inside one
+// container's namespace (sbr's tables and rules, vrf's devices) when a runtime runs several
+// attachments of the container at once.
+class NetnsLock {
+ public:
+  explicit NetnsLock(const Netns& ns);
+  ~NetnsLock();
+  NetnsLock(const NetnsLock&) = delete;
+  NetnsLock& operator=(const NetnsLock&) = delete;
+
+ private:
+  int fd_;
+};
+
 }  // namespace cni

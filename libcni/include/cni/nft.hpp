@@ -4,10 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "cni/fs.hpp"
 
 struct nftnl_rule;
 namespace cni {
@@ -15,6 +18,22 @@ class IpAddr;
 }
 
 namespace cni::nft {
+
+// Serializes cnipp's changes to one shared table across processes, as iptables' xtables
+// lock does for its tables: an exclusive flock on /run/cnipp-nft-<family>-<table>.lock, held until
+// destruction. nftables makes each batch atomic, but not a list followed by a batch built
+// from what was listed (a rule handle another DEL removed meanwhile fails the whole batch,
+// and every commit interrupts the dumps running beside it). Every change to a table shared
+// by attachments (masquerade, host ports, firewall, the spoof check's bridge table) is made
+// under its lock; writers outside cnipp do not take it, so dumps still restart when
+// interrupted (netlink_ack.hpp).
+class TableLock {
+ public:
+  TableLock(uint16_t family, const std::string& table);
+
+ private:
+  FileLock lock_;
+};
 
 struct BaseChain {
   std::string type;  // "nat", "filter"
@@ -87,6 +106,13 @@ struct ListedRule {
 // empty when the table or chain does not exist.
 std::vector<ListedRule> list_rules(uint16_t family, const std::string& table, const std::string& chain);
 std::vector<std::string> list_chains(uint16_t family, const std::string& table);
+// Deletes, in one transaction under the table's lock, the rules of `chain` (every chain
+// when empty) that `select` picks, and returns them. Our own writers hold the lock, so none
+// removes a listed rule before the batch; a writer outside cnipp can (an operator's `nft
+// delete`), which fails the batch as a whole with ENOENT: then it is listed and sent again,
+// until the dump deadline. Errors name `what`.
+std::vector<ListedRule> delete_rules(uint16_t family, const std::string& table, const std::string& chain,
+                                     const std::function<bool(const ListedRule&)>& select, const std::string& what);
 // A base chain's policy (NF_ACCEPT / NF_DROP); nullopt when the chain does not exist or is
 // not a base chain.
 std::optional<uint32_t> chain_policy(uint16_t family, const std::string& table, const std::string& chain);
