@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -119,6 +120,15 @@ void bursts(const std::string& backend, int kTasks) {
       CHECK_THAT(tasks[static_cast<size_t>(i)]->netns.exec("ip -4 -o addr show dev eth0"), Catch::Contains(ip + "/"));
       CHECK(count(ruleset, dnat + ip + ":80\n") + count(ruleset, dnat + ip + ":80 ") == 1);
       CHECK(count(ruleset, dnat + ip + ":53\n") + count(ruleset, dnat + ip + ":53 ") == 1);
+    }
+    if (backend == "iptables") {
+      // Each task's DNAT chain is entered from the shared CNI-HOSTPORT-DNAT: a restore that
+      // re-declared (so flushed) the shared chain would leave the task's chain unreachable.
+      size_t entries = 0;
+      std::istringstream in(ruleset);
+      for (std::string l; std::getline(in, l);)
+        if (l.starts_with("-A CNI-HOSTPORT-DNAT ") && l.find(" -j CNI-DN-") != std::string::npos) ++entries;
+      CHECK(entries == 2 * static_cast<size_t>(kTasks));  // one per protocol (tcp, udp) and task
     }
     // Mapped ports reach their tasks from another host on the LAN (every eighth task: the
     // rules of all were checked above, traffic shows the chain works end to end).

@@ -54,30 +54,41 @@ class Server {
     for (auto& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);
     REQUIRE(posix_spawn(&pid_, cargv[0], nullptr, nullptr, cargv.data(), environ) == 0);
-    for (int i = 0; i < 200 && access(ready_.c_str(), F_OK) != 0; ++i)
+    // Python's start-up takes seconds on a loaded machine: wait for the ready file (bounded),
+    // and never leave the server running when it does not come (a failed constructor runs no
+    // destructor).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (access(ready_.c_str(), F_OK) != 0 && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    REQUIRE(access(ready_.c_str(), F_OK) == 0);
+    if (access(ready_.c_str(), F_OK) != 0) {
+      stop();
+      FAIL("probe server " << name << " in " << netns << " did not become ready in 30 s");
+    }
   }
-  ~Server() {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    unlink(ready_.c_str());
-  }
+  ~Server() { stop(); }
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
  private:
+  void stop() {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    unlink(ready_.c_str());
+  }
+
   pid_t pid_ = -1;
   std::string ready_;
 };
 
 // What a client got: "NAME PEER" from the server that answered, or "" when none did.
-inline std::string tcp_from(const std::string& netns, const std::string& host, int port, double timeout = 1.0) {
+// The default timeouts are for answers that must come (generous: a loaded machine is slow);
+// checks that expect no answer pass short ones.
+inline std::string tcp_from(const std::string& netns, const std::string& host, int port, double timeout = 3.0) {
   return trim(test::sh("ip netns exec " + netns + " python3 " + probe_script() + " tcp " + host + " " +
                        std::to_string(port) + " --timeout " + std::to_string(timeout) + " 2>/dev/null"));
 }
 inline std::string udp_from(const std::string& netns, const std::string& host, int port, int sport = 0,
-                            double timeout = 0.5, int tries = 3) {
+                            double timeout = 1.0, int tries = 3) {
   return trim(test::sh("ip netns exec " + netns + " python3 " + probe_script() + " udp " + host + " " +
                        std::to_string(port) + " --sport " + std::to_string(sport) + " --timeout " +
                        std::to_string(timeout) + " --tries " + std::to_string(tries) + " 2>/dev/null"));
