@@ -21,9 +21,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "cni/exec.hpp"
-#include "cni/fs.hpp"
-#include "cni/netns.hpp"
+#include "cni/base/exec.hpp"
+#include "cni/base/fs.hpp"
+#include "cni/kernel/netns.hpp"
 
 namespace overlay_bed {
 

@@ -2,9 +2,9 @@
 // (the reference's plugins/main/dummy, v1.2.0+). Created inside the container, so a host
 // link of the same name (eth0) never clashes with it (the reference before v1.9.0 did).
 #include "builtin_ipam.hpp"
-#include "cni/container_link.hpp"
-#include "cni/error.hpp"
-#include "cni/skel.hpp"
+#include "cni/net/container_link.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/skel.hpp"
 
 namespace dummy {
 namespace {

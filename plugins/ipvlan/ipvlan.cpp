@@ -4,13 +4,13 @@
 #include <sys/socket.h>
 
 #include "builtin_ipam.hpp"
-#include "cni/container_link.hpp"
-#include "cni/delegate.hpp"
-#include "cni/error.hpp"
-#include "cni/iface.hpp"
-#include "cni/netlink.hpp"
-#include "cni/netns.hpp"
-#include "cni/skel.hpp"
+#include "cni/net/container_link.hpp"
+#include "cni/spec/delegate.hpp"
+#include "cni/base/error.hpp"
+#include "cni/net/iface.hpp"
+#include "cni/kernel/netlink.hpp"
+#include "cni/kernel/netns.hpp"
+#include "cni/spec/skel.hpp"
 #include "config.hpp"
 
 namespace ipvlan {

@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include "builtin_ipam.hpp"
-#include "cni/container_link.hpp"
-#include "cni/error.hpp"
-#include "cni/skel.hpp"
-#include "cni/tuntap.hpp"
+#include "cni/net/container_link.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/skel.hpp"
+#include "cni/kernel/tuntap.hpp"
 #include "config.hpp"
 
 namespace tap {

@@ -3,9 +3,9 @@
 #include <optional>
 
 #include "builtin_ipam.hpp"
-#include "cni/container_link.hpp"
-#include "cni/error.hpp"
-#include "cni/skel.hpp"
+#include "cni/net/container_link.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/skel.hpp"
 #include "config.hpp"
 
 namespace vlan {

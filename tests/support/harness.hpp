@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 
 namespace test {
 
