@@ -81,8 +81,8 @@ void route_by_source(cni::Netlink& nl, const cni::Link& link, const SbrConfig& c
     }
     const cni::Cidr subnet{ip.address.ip.masked(ip.address.prefix), ip.address.prefix};
     for (const auto& r : routes) {
-      const bool generic = !r.prefsrc && !r.gw;
-      if (generic || (r.prefsrc && subnet.contains(*r.prefsrc)) || (r.gw && subnet.contains(*r.gw)))
+      const bool generic = !r.src && !r.gw;
+      if (generic || (r.src && subnet.contains(*r.src)) || (r.gw && subnet.contains(*r.gw)))
         cni::copy_route_to_table(nl, r, table);
     }
     used.insert(table);

@@ -800,6 +800,34 @@ bool Netlink::del_route(const RouteEntry& rt) {
   return true;
 }
 
+RouteEntry detail::parse_route(const nlmsghdr* m) {
+  const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(m));
+  struct Ctx {
+    const rtmsg* rtm;
+    RouteEntry e;
+  } ctx{rtm, {}};
+  ctx.e.table = rtm->rtm_table;
+  ctx.e.scope = rtm->rtm_scope;
+  ctx.e.protocol = rtm->rtm_protocol;
+  ctx.e.onlink = (rtm->rtm_flags & RTNH_F_ONLINK) != 0;
+  ctx.e.dst = {rtm->rtm_family == AF_INET ? IpAddr::v4(0) : *IpAddr::parse("::"), rtm->rtm_dst_len};
+  mnl_attr_parse(m, sizeof(rtmsg), [](const nlattr* a, void* d) -> int {
+    auto* c = static_cast<Ctx*>(d);
+    const auto* p = static_cast<const uint8_t*>(mnl_attr_get_payload(a));
+    switch (mnl_attr_get_type(a)) {
+      case RTA_DST: c->e.dst.ip = IpAddr::from_bytes(p, c->rtm->rtm_family); break;
+      case RTA_GATEWAY: c->e.gw = IpAddr::from_bytes(p, c->rtm->rtm_family); break;
+      case RTA_OIF: c->e.oif = static_cast<int>(mnl_attr_get_u32(a)); break;
+      case RTA_TABLE: c->e.table = static_cast<int>(mnl_attr_get_u32(a)); break;
+      case RTA_PRIORITY: c->e.priority = mnl_attr_get_u32(a); break;
+      case RTA_PREFSRC: c->e.src = IpAddr::from_bytes(p, c->rtm->rtm_family); break;
+      default: break;
+    }
+    return MNL_CB_OK;
+  }, &ctx);
+  return ctx.e;
+}
+
 std::vector<RouteEntry> Netlink::routes(int family, int table) {
   std::vector<RouteEntry> out;
   impl_->dump([&](Request& r) {
@@ -809,30 +837,8 @@ std::vector<RouteEntry> Netlink::routes(int family, int table) {
     if (m->nlmsg_type != RTM_NEWROUTE) return;
     const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(m));
     if (rtm->rtm_type != RTN_UNICAST) return;
-    struct Ctx {
-      const rtmsg* rtm;
-      RouteEntry e;
-    } ctx{rtm, {}};
-    ctx.e.table = rtm->rtm_table;
-    ctx.e.scope = rtm->rtm_scope;
-    ctx.e.protocol = rtm->rtm_protocol;
-    ctx.e.onlink = (rtm->rtm_flags & RTNH_F_ONLINK) != 0;
-    ctx.e.dst = {rtm->rtm_family == AF_INET ? IpAddr::v4(0) : *IpAddr::parse("::"), rtm->rtm_dst_len};
-    mnl_attr_parse(m, sizeof(rtmsg), [](const nlattr* a, void* d) -> int {
-      auto* c = static_cast<Ctx*>(d);
-      const auto* p = static_cast<const uint8_t*>(mnl_attr_get_payload(a));
-      switch (mnl_attr_get_type(a)) {
-        case RTA_DST: c->e.dst.ip = IpAddr::from_bytes(p, c->rtm->rtm_family); break;
-        case RTA_GATEWAY: c->e.gw = IpAddr::from_bytes(p, c->rtm->rtm_family); break;
-        case RTA_OIF: c->e.oif = static_cast<int>(mnl_attr_get_u32(a)); break;
-        case RTA_TABLE: c->e.table = static_cast<int>(mnl_attr_get_u32(a)); break;
-        case RTA_PRIORITY: c->e.priority = mnl_attr_get_u32(a); break;
-        case RTA_PREFSRC: c->e.src = IpAddr::from_bytes(p, c->rtm->rtm_family); break;
-        default: break;
-      }
-      return MNL_CB_OK;
-    }, &ctx);
-    if (ctx.e.table == table) out.push_back(ctx.e);
+    auto e = detail::parse_route(m);
+    if (e.table == table) out.push_back(std::move(e));
   }, "failed to list routes");
   return out;
 }

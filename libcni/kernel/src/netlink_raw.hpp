@@ -53,6 +53,10 @@ struct RtnlMessage {
   void end(nlattr* n) { mnl_attr_nest_end(nlh, n); }
 };
 
+// The one reader of RTM_NEWROUTE (a dump's entry or a lookup's answer): rtmsg and the
+// attributes every caller needs, for Netlink::routes and policy routing's route moves.
+RouteEntry parse_route(const nlmsghdr* m);
+
 // transact() that must succeed: the errno text, with the kernel's own words in details.
 inline void rtnl_must(Netlink& nl, nlmsghdr* nlh, const std::string& what) {
   std::string ack;

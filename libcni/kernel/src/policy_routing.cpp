@@ -61,30 +61,10 @@ std::string rule_text(const PolicyRule& r) {
   return "from " + (r.src ? r.src->str() : std::string("all")) + " lookup " + std::to_string(r.table);
 }
 
-KernelRoute parse_route(const nlmsghdr* m) {
-  const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(m));
-  struct Ctx {
-    const rtmsg* rtm;
-    KernelRoute r;
-  } ctx{rtm, {}};
-  ctx.r.family = rtm->rtm_family;
-  ctx.r.table = rtm->rtm_table;
-  ctx.r.dst = {rtm->rtm_family == AF_INET ? IpAddr::v4(0) : *IpAddr::parse("::"), rtm->rtm_dst_len};
-  mnl_attr_parse(m, sizeof(rtmsg), [](const nlattr* a, void* d) -> int {
-    auto* c = static_cast<Ctx*>(d);
-    const int fam = c->rtm->rtm_family;
-    switch (mnl_attr_get_type(a)) {
-      case RTA_DST: c->r.dst.ip = addr_from(a, fam); break;
-      case RTA_GATEWAY: c->r.gw = addr_from(a, fam); break;
-      case RTA_PREFSRC: c->r.prefsrc = addr_from(a, fam); break;
-      case RTA_OIF: c->r.oif = static_cast<int>(mnl_attr_get_u32(a)); break;
-      case RTA_TABLE: c->r.table = static_cast<int>(mnl_attr_get_u32(a)); break;
-      default: break;
-    }
-    return MNL_CB_OK;
-  }, &ctx);
-  ctx.r.message.assign(reinterpret_cast<const char*>(m), m->nlmsg_len);
-  return ctx.r;
+KernelRoute read_route(const nlmsghdr* m) {
+  KernelRoute r{detail::parse_route(m), {}};
+  r.message.assign(reinterpret_cast<const char*>(m), m->nlmsg_len);
+  return r;
 }
 
 // The dumped route as a new request of `type`: its rtmsg with the table (and flags)
@@ -107,7 +87,7 @@ void build_from_dump(RtnlMessage& out, const KernelRoute& r, int table) {
 }  // namespace
 
 std::string KernelRoute::str() const {
-  return dst.str() + (gw ? " via " + gw->str() : "") + (prefsrc ? " src " + prefsrc->str() : "") + " table " +
+  return dst.str() + (gw ? " via " + gw->str() : "") + (src ? " src " + src->str() : "") + " table " +
          std::to_string(table);
 }
 
@@ -146,7 +126,7 @@ std::vector<KernelRoute> list_link_routes(Netlink& nl, int oif, int table) {
       if (m->nlmsg_type != RTM_NEWROUTE) return;
       const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(m));
       if (rtm->rtm_type != RTN_UNICAST) return;
-      auto r = parse_route(m);
+      auto r = read_route(m);
       if (r.table == table && r.oif == oif) out.push_back(std::move(r));
     }, "failed to list routes");
   }

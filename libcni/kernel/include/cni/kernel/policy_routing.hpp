@@ -27,15 +27,10 @@ void add_rule(Netlink& nl, const PolicyRule& r);
 // Deletes the rule matching family, src, table and (when set) priority; false when none did.
 bool del_rule(Netlink& nl, const PolicyRule& r);
 
-// One route as the kernel reported it, kept whole so it can be written back elsewhere with
-// every attribute (protocol, scope, preferred source, metric, IPv6 preference) unchanged.
-struct KernelRoute {
-  int family = 0;
-  int table = 0;
-  Cidr dst;
-  std::optional<IpAddr> gw;
-  std::optional<IpAddr> prefsrc;  // RTA_PREFSRC ("src" in `ip route`)
-  int oif = 0;
+// One route as the kernel reported it (read by the same parser as Netlink::routes), kept
+// whole so it can be written back elsewhere with every attribute (protocol, scope, preferred
+// source, metric, IPv6 preference) unchanged.
+struct KernelRoute : RouteEntry {
   std::string message;  // the RTM_NEWROUTE message bytes
 
   std::string str() const;
