@@ -87,6 +87,16 @@ Result attach_addresses(const CmdArgs& args, const std::string& ipam_type, Rollb
   return result;
 }
 
+Result finish_link_add(Netlink& cont, const std::string& ifname, const std::optional<Dns>& dns,
+                       const std::function<Result(Rollback&)>& attach) {
+  Rollback undo;
+  undo.push([&cont, ifname] { cont.delete_link(ifname); });
+  Result result = attach(undo);
+  if (dns && !dns->empty()) result.dns = *dns;
+  undo.commit();
+  return result;
+}
+
 void require_expressible(const NetConf& conf, bool has_ipam, const std::string& plugin) {
   if (!Result::expressible(conf.cni_version, has_ipam))
     throw Error(kIncompatibleVersion,

@@ -64,6 +64,14 @@ Link create_container_link(Netlink& creator, Netlink& container, NewLink spec);
 Result attach_addresses(const CmdArgs& args, const std::string& ipam_type, Rollback& undo, Netns& ns, Netlink& cont,
                         IfaceOptions iface);
 
+// ADD's tail once CNI_IFNAME exists in the container (vlan, macvlan, ipvlan, tap, dummy):
+// `attach` runs with a rollback that already deletes the link, so a failure in it (IPAM,
+// addresses, the plugin's own link settings) leaves nothing behind, and what it pushes
+// (IPAM's DEL) is undone too. The config's `dns`, when it sets something, goes into the
+// result `attach` returns.
+Result finish_link_add(Netlink& cont, const std::string& ifname, const std::optional<Dns>& dns,
+                       const std::function<Result(Rollback&)>& attach);
+
 // Refuses an ADD whose result the config's version cannot print (0.1.0/0.2.0 need an IP),
 // before anything is created.
 void require_expressible(const NetConf& conf, bool has_ipam, const std::string& plugin);
