@@ -20,6 +20,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -183,7 +184,15 @@ std::string make_ns(const std::string& name) {
   sh("ip netns add " + name + " 2>/dev/null");
   return "/var/run/netns/" + name;
 }
-void drop_ns(const std::string& name) { sh("ip netns del " + name + " 2>/dev/null"); }
+// The kernel tears a namespace down after `ip netns del` has returned, in a worker
+// (cleanup_net: under the RTNL, then an rcu_barrier; ~20 ms here, 46 at most seen). A DEL
+// running meanwhile waits for both: its link deletion's rcu_barrier queues behind the
+// worker's. Without a pause the next sample's DELs land in it only when its ADDs were quick,
+// which taxed the faster side alone.
+void drop_ns(const std::string& name) {
+  sh("ip netns del " + name + " 2>/dev/null");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
 
 std::string bridge_conf(const std::string& net, const std::string& br, const std::string& subnet,
                         const std::string& data, bool masq) {
@@ -455,14 +464,35 @@ void link_plugin_rows(const Side& ours, const Side& ref, int reps, const fs::pat
 
 // A conflist's work for one container with the meta plugins: bridge + host-local, tuning (a
 // sysctl and the MTU), bandwidth (both directions: TBF + ifb) and firewall, each with the
-// previous one's result; DEL in reverse. A sample is the sum of the plugins' spans. Ours
-// also runs the same list through cnipp-chain (one Mesos config), runtime work included.
+// previous one's result; DEL in reverse. A sample is the sum of the plugins' spans; each
+// plugin's DEL is kept alone too. Ours also runs the same list through cnipp-chain (one
+// Mesos config), runtime work included. The two sides take turns, one container each, so a
+// load that comes and goes on the machine (or a slow stretch of RCU grace periods, which
+// every DEL here waits for) falls on both alike.
+struct MetaSamples {
+  std::vector<Sample> adds, dels, chain_adds, chain_dels;
+  std::map<std::string, std::vector<Sample>> add_alone, del_alone;
+};
 struct MetaStats {
   Stats add, del;
-  std::map<std::string, Stats> add_alone;
+  std::map<std::string, Stats> add_alone, del_alone;
   Stats chain_add, chain_del;
 };
-MetaStats bench_meta_chain(const Side& side, int reps, const std::string& data, int idx, bool with_chain) {
+
+// The same list as one cnipp-chain config (ours only): ADD, then DEL.
+void chain_rep(const Side& side, const std::string& id, const std::string& path, const std::string& net,
+               const json& bridge, const std::vector<json>& meta, const std::string& data, MetaSamples& out) {
+  json chain{{"cniVersion", "1.0.0"}, {"name", net}, {"type", "cnipp-chain"}, {"cacheDir", data + "/cache"}};
+  json b = bridge;
+  b.erase("cniVersion");
+  b.erase("name");
+  chain["plugins"] = json::array({b, meta[0], meta[1], meta[2]});
+  out.chain_adds.push_back(run(side.path + "/cnipp-chain", cni_env("ADD", id, path, side.path), chain.dump()));
+  out.chain_dels.push_back(run(side.path + "/cnipp-chain", cni_env("DEL", id, path, side.path), chain.dump()));
+}
+
+// One container of one side: the plugins' ADDs in order, their DELs in reverse.
+void meta_rep(const Side& side, int i, const std::string& data, int idx, bool with_chain, MetaSamples& out) {
   const std::string net = "mn" + std::to_string(idx);
   const auto bridge = json::parse(bridge_conf(net, "mbr" + std::to_string(idx), "10.22" + std::to_string(idx) + ".0.0/16",
                                               data, false));
@@ -471,58 +501,68 @@ MetaStats bench_meta_chain(const Side& side, int reps, const std::string& data, 
       {{"type", "bandwidth"}, {"ingressRate", 100000000}, {"ingressBurst", 1000000}, {"egressRate", 100000000},
        {"egressBurst", 1000000}},
       {{"type", "firewall"}}};
-  MetaStats out;
-  std::vector<Sample> adds, dels, chain_adds, chain_dels;
-  std::map<std::string, std::vector<Sample>> alone;
-  for (int i = 0; i < reps; ++i) {
-    auto name = "cm-" + std::to_string(getpid()) + "-" + std::to_string(i);
-    auto path = make_ns(name);
-    auto id = "mt" + std::to_string(i);
-    auto r = run(side.path + "/bridge", cni_env("ADD", id, path, side.path), bridge.dump());
-    Sample add = r, del{};
-    std::vector<json> confs;
-    for (auto c : meta) {
-      c["cniVersion"] = "1.0.0";
-      c["name"] = net;
-      if (r.rc == 0) c["prevResult"] = json::parse(r.out);
-      confs.push_back(c);
-      r = run(side.path + "/" + c["type"].get<std::string>(), cni_env("ADD", id, path, side.path), c.dump());
-      alone[c["type"]].push_back(r);
-      add = {add.ms + r.ms, add.cpu_ms + r.cpu_ms, add.rc | r.rc, ""};
-    }
-    for (auto c = confs.rbegin(); c != confs.rend(); ++c) {
-      auto d = run(side.path + "/" + (*c)["type"].get<std::string>(), cni_env("DEL", id, path, side.path), c->dump());
-      del = {del.ms + d.ms, del.cpu_ms + d.cpu_ms, del.rc | d.rc, ""};
-    }
-    auto bd = run(side.path + "/bridge", cni_env("DEL", id, path, side.path), bridge.dump());
-    dels.push_back({del.ms + bd.ms, del.cpu_ms + bd.cpu_ms, del.rc | bd.rc, ""});
-    adds.push_back(add);
-    if (with_chain) {
-      json chain{{"cniVersion", "1.0.0"}, {"name", net}, {"type", "cnipp-chain"}, {"cacheDir", data + "/cache"}};
-      json b = bridge;
-      b.erase("cniVersion");
-      b.erase("name");
-      chain["plugins"] = json::array({b, meta[0], meta[1], meta[2]});
-      chain_adds.push_back(run(side.path + "/cnipp-chain", cni_env("ADD", id, path, side.path), chain.dump()));
-      chain_dels.push_back(run(side.path + "/cnipp-chain", cni_env("DEL", id, path, side.path), chain.dump()));
-    }
-    drop_ns(name);
+  auto name = "cm-" + std::to_string(getpid()) + "-" + std::to_string(idx) + "-" + std::to_string(i);
+  auto path = make_ns(name);
+  auto id = "mt" + std::to_string(i);
+  auto r = run(side.path + "/bridge", cni_env("ADD", id, path, side.path), bridge.dump());
+  Sample add = r, del{};
+  std::vector<json> confs;
+  for (auto c : meta) {
+    c["cniVersion"] = "1.0.0";
+    c["name"] = net;
+    if (r.rc == 0) c["prevResult"] = json::parse(r.out);
+    confs.push_back(c);
+    r = run(side.path + "/" + c["type"].get<std::string>(), cni_env("ADD", id, path, side.path), c.dump());
+    out.add_alone[c["type"]].push_back(r);
+    add = {add.ms + r.ms, add.cpu_ms + r.cpu_ms, add.rc | r.rc, ""};
   }
-  out.add = stats(adds);
-  out.del = stats(dels);
-  for (auto& [k, v] : alone) out.add_alone[k] = stats(v);
-  out.chain_add = stats(chain_adds);
-  out.chain_del = stats(chain_dels);
+  for (auto c = confs.rbegin(); c != confs.rend(); ++c) {
+    auto d = run(side.path + "/" + (*c)["type"].get<std::string>(), cni_env("DEL", id, path, side.path), c->dump());
+    out.del_alone[(*c)["type"]].push_back(d);
+    del = {del.ms + d.ms, del.cpu_ms + d.cpu_ms, del.rc | d.rc, ""};
+  }
+  auto bd = run(side.path + "/bridge", cni_env("DEL", id, path, side.path), bridge.dump());
+  out.del_alone["bridge"].push_back(bd);
+  out.dels.push_back({del.ms + bd.ms, del.cpu_ms + bd.cpu_ms, del.rc | bd.rc, ""});
+  out.adds.push_back(add);
+  if (with_chain) chain_rep(side, id, path, net, bridge, meta, data, out);
+  drop_ns(name);
+}
+
+MetaStats meta_stats(const MetaSamples& s) {
+  MetaStats out;
+  out.add = stats(s.adds);
+  out.del = stats(s.dels);
+  for (const auto& [k, v] : s.add_alone) out.add_alone[k] = stats(v);
+  for (const auto& [k, v] : s.del_alone) out.del_alone[k] = stats(v);
+  out.chain_add = stats(s.chain_adds);
+  out.chain_del = stats(s.chain_dels);
   return out;
 }
 
 void meta_rows(const Side& ours, const Side& ref, int reps, const fs::path& data) {
   header("bridge + host-local + tuning + bandwidth + firewall (ours nftables, reference v1.1.1 iptables)");
-  auto o = bench_meta_chain(ours, reps, (data / "ours").string(), 0, true);
-  auto r = bench_meta_chain(ref, reps, (data / "ref").string(), 1, false);
+  // Each side in a "host" namespace of its own: the reference's iptables FORWARD rules would
+  // otherwise turn our firewall to its iptables backend, and its leftovers would be ours to find.
+  const auto pid = std::to_string(getpid());
+  const std::string oh = "mh-" + pid + "-ours", rh = "mh-" + pid + "-ref";
+  MetaSamples os, rs;
+  {
+    const auto ours_host = cni::Netns::open(make_ns(oh)), ref_host = cni::Netns::open(make_ns(rh));
+    sh("ip -n " + oh + " link set lo up; ip -n " + rh + " link set lo up");
+    for (int i = 0; i < reps; ++i) {
+      ours_host.run_in([&] { meta_rep(ours, i, (data / "ours").string(), 0, true, os); });
+      ref_host.run_in([&] { meta_rep(ref, i, (data / "ref").string(), 1, false, rs); });
+    }
+  }
+  drop_ns(oh);
+  drop_ns(rh);
+  const auto o = meta_stats(os), r = meta_stats(rs);
   row("meta chain ADD", o.add, r.add);
   row("meta chain DEL", o.del, r.del);
-  for (const char* p : {"tuning", "bandwidth", "firewall"}) row(std::string("  ") + p + " ADD alone", o.add_alone[p], r.add_alone[p]);
+  for (const char* p : {"tuning", "bandwidth", "firewall"}) row(std::string("  ") + p + " ADD alone", o.add_alone.at(p), r.add_alone.at(p));
+  for (const char* p : {"firewall", "bandwidth", "tuning", "bridge"})
+    row(std::string("  ") + p + " DEL alone", o.del_alone.at(p), r.del_alone.at(p));
   row("cnipp-chain ADD (same list, one config)", o.chain_add, r.add, "ref: the four plugins' sum");
   row("cnipp-chain DEL (same list, one config)", o.chain_del, r.del, "ref: the four plugins' sum");
   std::printf("%-44s ours %.2f ms CPU | ref %.2f ms CPU\n", "  CPU per chain ADD", o.add.mean_cpu, r.add.mean_cpu);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -194,7 +195,17 @@ TEST_CASE("overlay: forged or garbled leases change no route on any agent, kill 
     return lease_of(show, "a1")["subnet"] == a1.subnet() && lease_of(show, "a2")["subnet"] == a2.subnet() &&
            lease_of(show, "a3")["subnet"] == a3.subnet();
   }, 10s));
-  std::this_thread::sleep_for(2500ms);  // two full checks (--resync-seconds 1) with the forgeries in place
+  // Each agent says so once it has seen them (bounded wait: a loaded machine is slow), and
+  // still once after two more full checks (--resync-seconds 1) with the forgeries in place.
+  for (auto* a : agents) {
+    CHECK(eventually([&] {
+      auto log = test::read_file(a->log_path());
+      return count(log, "ignoring lease /cnipp/ovl/subnets/0.0.0.0-0:") >= 1 &&
+             count(log, "ignoring lease /cnipp/ovl/subnets/" + garbage_key + ":") >= 1 &&
+             count(log, "ignoring lease /cnipp/ovl/subnets/10.96.252.0-24:") >= 1;
+    }, 20s));
+  }
+  std::this_thread::sleep_for(2500ms);
   for (auto* a : agents) {
     INFO("agent " << a->node_id());
     auto log = test::read_file(a->log_path());
@@ -221,10 +232,17 @@ TEST_CASE("overlay: forged or garbled leases change no route on any agent, kill 
 
   // The network's definition rewritten: another VNI, then garbage. A network's range, length,
   // VNI and port are fixed, so the daemons keep what they have.
+  auto logged_by_all = [&](const std::string& line) {
+    return eventually([&] {
+      return std::all_of(agents.begin(), agents.end(),
+                         [&](auto* a) { return count(test::read_file(a->log_path()), line) >= 1; });
+    }, 20s);
+  };
   bed.zk_cli({"set /cnipp/ovl/config {\"subnet\":\"10.96.0.0/16\",\"subnetLen\":24,\"vni\":7,\"port\":4789}"});
-  std::this_thread::sleep_for(1500ms);
+  CHECK(logged_by_all("ignoring the network config /cnipp/ovl/config: it changed to"));
   bed.zk_cli({"set /cnipp/ovl/config garbage"});
-  std::this_thread::sleep_for(1500ms);
+  CHECK(logged_by_all("ignoring the network config /cnipp/ovl/config: failed to decode"));
+  std::this_thread::sleep_for(1500ms);  // a full check more: still said once
   for (auto* a : agents) {
     INFO("agent " << a->node_id());
     auto log = test::read_file(a->log_path());

@@ -6,7 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <climits>
+#include <cstdlib>
 #include <regex>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
@@ -214,6 +217,79 @@ TEST_CASE("firewall interop: the reference's iptables chains, byte for byte, one
   CHECK_THAT(left, !Catch::Contains(meta_test::addr(ref.prev, 4)) && !Catch::Contains(meta_test::addr(p2, 4)));
   CHECK_THAT(left, !Catch::Contains(meta_test::addr(p2, 6)));
   CHECK_THAT(left, Catch::Contains("-A FORWARD -m comment --comment \"CNI firewall plugin rules\" -j CNI-FORWARD"));
+}
+
+namespace {
+
+// Runs our firewall like Lab::run, but with every iptables tool (xtables-nft-multi, which
+// they all link to) replaced, in a mount namespace of its own, by a script that logs the
+// call to `log` and then runs a copy of the real one.
+test::RunResult logged_iptables_run(const Lab& lab, const std::string& cmd, const std::string& id,
+                                    const std::string& netns, const json& conf, const std::string& log) {
+  const test::TempDir dir;
+  test::sh("cp /usr/sbin/xtables-nft-multi " + dir / "xtables-nft-multi");
+  for (const char* t : {"iptables", "ip6tables", "iptables-save", "ip6tables-save", "iptables-restore", "ip6tables-restore"})
+    test::sh(std::string("ln -s xtables-nft-multi ") + dir / t);
+  test::write_file(dir / "wrapper", "#!/bin/sh\necho \"$(basename \"$0\") $*\" >> " + log + "\nexec " + dir.path +
+                                        "/\"$(basename \"$0\")\" \"$@\"\n");
+  test::sh("chmod +x " + dir / "wrapper");
+  const std::string script = "mount --bind " + dir / "wrapper" + " /usr/sbin/xtables-nft-multi && exec ip netns exec " +
+                             lab.host.name + " " + test::ours("firewall");
+  return test::run("/usr/bin/unshare", test::cni_env(cmd, id, netns), conf.dump(),
+                   {"-m", "--propagation", "private", "sh", "-c", script});
+}
+
+}  // namespace
+
+TEST_CASE("firewall interop: our DEL execs iptables only when the reference's CNI-FORWARD holds its addresses",
+          "[firewall][interop]") {
+  char real[PATH_MAX];
+  if (!realpath("/usr/sbin/iptables", real) || std::string(real) != "/usr/sbin/xtables-nft-multi") {
+    WARN("iptables is not iptables-nft here: legacy tables are always read with iptables");
+    return;
+  }
+  Side ref(true);
+  auto conf = [](const Lab& lab, const json& prev, const std::string& backend) {
+    json c{{"type", "firewall"}};
+    if (!backend.empty()) c["backend"] = backend;
+    return lab.chained(c, prev);
+  };
+  // The reference's rules for i1 in CNI-FORWARD (which stays there for good), ours for i2 in nftables.
+  REQUIRE(ref.run(test::reference("firewall"), "ADD", conf(ref.lab, ref.prev, "")).rc == 0);
+  test::TestNetns c2("ic");
+  auto p2 = ref.lab.attach(c2, "i2", true);
+  auto a2 = ref.lab.run(test::ours("firewall"), "ADD", "i2", c2.path(), conf(ref.lab, p2, "nftables"));
+  INFO(a2.out << a2.err);
+  REQUIRE(a2.rc == 0);
+  const test::TempDir logs;
+  const auto log = logs / "calls";
+  test::write_file(log, "");
+
+  // Nothing of i2's in CNI-FORWARD: no iptables at all, and the reference's rules stay.
+  auto d2 = logged_iptables_run(ref.lab, "DEL", "i2", c2.path(), conf(ref.lab, p2, "nftables"), log);
+  INFO(d2.out << d2.err);
+  CHECK(d2.rc == 0);
+  CHECK(test::read_file(log).empty());
+  auto filter = [&] { return ref.lab.host.exec("sh -c 'iptables-save -t filter; ip6tables-save -t filter'"); };
+  CHECK_THAT(filter(), Catch::Contains(meta_test::addr(ref.prev, 4)) && Catch::Contains(meta_test::addr(ref.prev, 6)));
+  CHECK_THAT(ref.lab.host.exec("nft list ruleset"), !Catch::Contains(meta_test::addr(p2, 4)));
+
+  // i1's addresses are there, in both families: iptables reads and deletes them.
+  auto d1 = logged_iptables_run(ref.lab, "DEL", "i1", ref.c.path(), conf(ref.lab, ref.prev, ""), log);
+  INFO(d1.out << d1.err);
+  CHECK(d1.rc == 0);
+  const auto calls = test::read_file(log);
+  // A listing of the filter table in each family (whatever the xtables lock wait is).
+  auto listed = [&](const std::string& tool) {
+    std::istringstream in(calls);
+    for (std::string l; std::getline(in, l);)
+      if (l.starts_with(tool + " -w ") && l.ends_with(" -t filter -S")) return true;
+    return false;
+  };
+  CHECK(listed("iptables"));
+  CHECK(listed("ip6tables"));
+  CHECK_THAT(calls, Catch::Contains("iptables-restore") && Catch::Contains("ip6tables-restore"));
+  CHECK_THAT(filter(), !Catch::Contains(meta_test::addr(ref.prev, 4)) && !Catch::Contains(meta_test::addr(ref.prev, 6)));
 }
 
 TEST_CASE("sbr interop: the same rules and tables, each one's DEL on the other's ADD", "[sbr][interop]") {

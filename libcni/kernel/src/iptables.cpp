@@ -42,11 +42,21 @@ std::string save(bool v6, const std::string& table) {
   return r.out;
 }
 
+namespace {
+bool legacy_has_table(bool v6, const std::string& table) {
+  auto names = read_file_if_exists(v6 ? "/proc/net/ip6_tables_names" : "/proc/net/ip_tables_names");
+  return names && names->find(table) != std::string::npos;
+}
+}  // namespace
+
 bool may_have_chain(bool v6, const std::string& chain, const std::string& table) {
   auto chains = nft::list_chains(v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, table);
   if (std::find(chains.begin(), chains.end(), chain) != chains.end()) return true;
-  auto legacy = read_file_if_exists(v6 ? "/proc/net/ip6_tables_names" : "/proc/net/ip_tables_names");
-  return legacy && legacy->find(table) != std::string::npos;
+  return legacy_has_table(v6, table);
+}
+
+bool may_have_rule_for(bool v6, const std::string& chain, const std::string& table, const std::vector<IpAddr>& addrs) {
+  return legacy_has_table(v6, table) || nft::chain_compares_with(v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, table, chain, addrs);
 }
 
 }  // namespace cni::detail::iptables

@@ -446,4 +446,45 @@ std::optional<uint32_t> chain_policy(uint16_t family, const std::string& table, 
   return out;
 }
 
+namespace {
+// Whether one expression of `r` is a cmp against exactly the bytes of one of `addrs`.
+bool compares_with(nftnl_rule* r, const std::vector<IpAddr>& addrs) {
+  struct Search {
+    const std::vector<IpAddr>* addrs;
+    bool found = false;
+  } search{&addrs};
+  nftnl_expr_foreach(r, [](nftnl_expr* e, void* data) -> int {
+    auto* s = static_cast<Search*>(data);
+    const char* name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+    uint32_t len = 0;
+    const void* value = name && std::strcmp(name, "cmp") == 0 ? nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len) : nullptr;
+    for (const auto& a : *s->addrs)
+      if (value && len == a.size() && std::memcmp(value, a.data(), len) == 0) s->found = true;
+    return 0;
+  }, &search);
+  return search.found;
+}
+}  // namespace
+
+bool chain_compares_with(uint16_t family, const std::string& table, const std::string& chain,
+                         const std::vector<IpAddr>& addrs) {
+  detail::NetlinkBuffer buf(MNL_SOCKET_BUFFER_SIZE);
+  auto* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETRULE, family, NLM_F_DUMP, next_seq());
+  auto* filter = nftnl_rule_alloc();
+  nftnl_rule_set_str(filter, NFTNL_RULE_TABLE, table.c_str());
+  nftnl_rule_set_str(filter, NFTNL_RULE_CHAIN, chain.c_str());
+  nftnl_rule_nlmsg_build_payload(nlh, filter);
+  nftnl_rule_free(filter);
+  bool found = false;
+  dump(nlh, [&](const nlmsghdr* m) {
+    auto* r = nftnl_rule_alloc();
+    if (!found && nftnl_rule_nlmsg_parse(m, r) == 0) {
+      const char* c = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+      found = c && chain == c && compares_with(r, addrs);
+    }
+    nftnl_rule_free(r);
+  }, "failed to list nftables rules of " + table + "/" + chain);
+  return found;
+}
+
 }  // namespace cni::nft

@@ -46,6 +46,12 @@ std::vector<Cidr> of_family(const std::vector<Cidr>& ips, bool v6) {
 
 const char* tool(bool v6) { return v6 ? "ip6tables" : "iptables"; }
 
+std::vector<IpAddr> addrs(const std::vector<Cidr>& ips) {
+  std::vector<IpAddr> out;
+  for (const auto& ip : ips) out.push_back(ip.ip);
+  return out;
+}
+
 }  // namespace
 
 bool available() { return ipt::find_tool("iptables").has_value() && ipt::find_tool("ip6tables").has_value(); }
@@ -75,8 +81,10 @@ void add(const std::vector<Cidr>& ips, const std::string& admin_chain) {
 void del(const std::vector<Cidr>& ips) {
   for (bool v6 : {false, true}) {
     auto fam = of_family(ips, v6);
-    // DEL runs for every container: no exec when the chain cannot be there.
-    if (fam.empty() || !ipt::find_tool(tool(v6)) || !ipt::may_have_chain(v6, kPrivChain, "filter")) continue;
+    // DEL runs for every container: no exec unless the chain may hold this attachment's rules
+    // (not just exist: once the reference's firewall ran on a host, CNI-FORWARD stays there).
+    if (fam.empty() || !ipt::find_tool(tool(v6))) continue;
+    if (!ipt::may_have_rule_for(v6, kPrivChain, "filter", addrs(fam))) continue;
     ipt::TableLock lock(v6, "filter");
     const ipt::Listing st(ipt::save(v6, "filter"));
     std::string s;

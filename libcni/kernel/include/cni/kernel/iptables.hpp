@@ -12,6 +12,7 @@
 
 #include "cni/base/exec.hpp"
 #include "cni/base/fs.hpp"
+#include "cni/base/ip.hpp"
 
 namespace cni::detail::iptables {
 
@@ -77,5 +78,11 @@ inline std::string del_line(const std::string& a_line) { return "-D" + a_line.su
 // exec'ing iptables (DEL runs this for every container, usually for nothing): iptables-nft
 // keeps its chains in the nftables table "ip nat"/"ip6 nat"; legacy iptables shows in /proc.
 bool may_have_chain(bool v6, const std::string& chain, const std::string& table = "nat");
+// Whether `chain` of the family's `table` may hold a rule for one of `addrs`, decided the
+// same way: legacy iptables cannot be read without iptables, so its table counts as "may";
+// an iptables-nft rule for an address compares the packet's address with its bytes. For a
+// chain that stays on a host for good once some plugin made it (the reference firewall's
+// CNI-FORWARD), where may_have_chain() would mean an exec on every DEL.
+bool may_have_rule_for(bool v6, const std::string& chain, const std::string& table, const std::vector<IpAddr>& addrs);
 
 }  // namespace cni::detail::iptables

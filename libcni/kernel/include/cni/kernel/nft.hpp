@@ -116,5 +116,10 @@ std::vector<ListedRule> delete_rules(uint16_t family, const std::string& table, 
 // A base chain's policy (NF_ACCEPT / NF_DROP); nullopt when the chain does not exist or is
 // not a base chain.
 std::optional<uint32_t> chain_policy(uint16_t family, const std::string& table, const std::string& chain);
+// Whether a rule of `chain` compares a register with the bytes of one of `addrs`, as the
+// rules iptables-nft makes for "-s/-d a.b.c.d/32" do (a payload load, then that compare).
+// False when the table or chain does not exist.
+bool chain_compares_with(uint16_t family, const std::string& table, const std::string& chain,
+                         const std::vector<IpAddr>& addrs);
 
 }  // namespace cni::nft
