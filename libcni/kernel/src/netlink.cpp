@@ -838,7 +838,7 @@ std::vector<RouteEntry> Netlink::routes(int family, int table) {
     const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(m));
     if (rtm->rtm_type != RTN_UNICAST) return;
     auto e = detail::parse_route(m);
-    if (e.table == table) out.push_back(std::move(e));
+    if (e.table == table) out.push_back(e);
   }, "failed to list routes");
   return out;
 }
