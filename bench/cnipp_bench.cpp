@@ -25,8 +25,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cni/netlink.hpp"
-#include "cni/netns.hpp"
+#include "cni/kernel/netlink.hpp"
+#include "cni/kernel/netns.hpp"
 
 using nlohmann::json;
 namespace fs = std::filesystem;

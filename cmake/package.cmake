@@ -1,9 +1,12 @@
 # The Debian package: CPack's DEB generator over the install rules (scripts/package.sh runs it).
 # Dependencies are computed from the binaries (dpkg-shlibdeps), never written by hand.
+# SPDX-License-Identifier: Apache-2.0 (LICENSE; packaging/debian/copyright says it to dpkg,
+# pointing at Debian's /usr/share/common-licenses/Apache-2.0 rather than a copy of the text).
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME cnipp)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_CONTACT "cnipp developers <cnipp-dev@lists.cnipp.dev>")
+set(CPACK_RESOURCE_FILE_LICENSE ${CMAKE_SOURCE_DIR}/LICENSE)
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "CNI plugins in C++ for Apache Mesos and every CNI runtime")
 # The extended description, without the synopsis (CPack puts the summary first and indents).
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "Drop-in replacements for the reference Container Network Interface

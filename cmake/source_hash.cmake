@@ -1,7 +1,7 @@
 # Writes OUT: a header defining CNIPP_SOURCE_HASH, a digest of every C++ source a plugin
 # binary is built from (the list in LIST, written by libcni/CMakeLists.txt). Two cnipp
 # binaries with the same digest run the same code, which is what in-process IPAM delegation
-# relies on (libcni/include/cni/ident.hpp).
+# relies on (libcni/base/include/cni/base/ident.hpp).
 file(READ ${LIST} files)
 list(SORT files)
 set(all "")

@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "cni/config.hpp"
-#include "cni/encoding.hpp"
-#include "cni/netconf_list.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/base/encoding.hpp"
+#include "cni/runtime/netconf_list.hpp"
 
 namespace cnitool {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "cni/runtime.hpp"
+#include "cni/runtime/runtime.hpp"
 
 namespace cnitool {
 

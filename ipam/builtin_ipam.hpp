@@ -3,7 +3,7 @@
 // ADD and DEL. Link the `builtin_ipam` target (ipam/static/CMakeLists.txt).
 #pragma once
 
-#include "cni/delegate.hpp"
+#include "cni/spec/delegate.hpp"
 #include "host_local.hpp"
 #include "static_ipam.hpp"
 

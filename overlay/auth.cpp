@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "cni/error.hpp"
-#include "cni/fs.hpp"
+#include "cni/base/error.hpp"
+#include "cni/base/fs.hpp"
 
 namespace overlay {
 

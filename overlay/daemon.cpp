@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "log.hpp"
 #include "reconciler.hpp"
 

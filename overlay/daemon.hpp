@@ -13,7 +13,7 @@
 #include <set>
 #include <string>
 
-#include "cni/netlink.hpp"
+#include "cni/kernel/netlink.hpp"
 #include "event_queue.hpp"
 #include "lease.hpp"
 #include "network.hpp"

@@ -10,8 +10,8 @@
 #include <deque>
 #include <mutex>
 
-#include "cni/error.hpp"
-#include "cni/fs.hpp"
+#include "cni/base/error.hpp"
+#include "cni/base/fs.hpp"
 #include "store.hpp"
 
 namespace overlay {

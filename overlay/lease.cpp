@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cni/config.hpp"
-#include "cni/error.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/base/error.hpp"
 
 namespace overlay {
 

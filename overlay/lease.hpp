@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "cni/ip.hpp"
-#include "cni/netlink.hpp"
+#include "cni/base/ip.hpp"
+#include "cni/kernel/netlink.hpp"
 #include "network.hpp"
 
 namespace overlay {

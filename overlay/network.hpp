@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "cni/ip.hpp"
+#include "cni/base/ip.hpp"
 
 namespace overlay {
 

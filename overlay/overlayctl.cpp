@@ -7,8 +7,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "cni/config.hpp"
-#include "cni/error.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/base/error.hpp"
 #include "event_queue.hpp"
 #include "lease.hpp"
 #include "network.hpp"

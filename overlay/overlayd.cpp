@@ -2,8 +2,8 @@
 // stderr, exits 0 on SIGTERM leaving the datapath in place (daemon.hpp).
 #include <CLI/CLI.hpp>
 
-#include "cni/config.hpp"
-#include "cni/error.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/base/error.hpp"
 #include "daemon.hpp"
 #include "log.hpp"
 

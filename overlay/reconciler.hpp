@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "cni/netlink.hpp"
+#include "cni/kernel/netlink.hpp"
 #include "lease.hpp"
 
 namespace overlay {

@@ -4,9 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cni/config.hpp"
-#include "cni/error.hpp"
-#include "cni/fs.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/base/error.hpp"
+#include "cni/base/fs.hpp"
 #include "network.hpp"
 
 namespace overlay {

@@ -2,7 +2,7 @@
 
 #include <sys/socket.h>
 
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "lease.hpp"
 
 namespace overlay {

@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "cni/ip.hpp"
-#include "cni/netlink.hpp"
+#include "cni/base/ip.hpp"
+#include "cni/kernel/netlink.hpp"
 #include "network.hpp"
 
 namespace overlay {

@@ -7,7 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "lease.hpp"
 
 namespace overlay {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's first command: builds cnipp and shows its main job. Two "containers" (network
-# namespaces) are attached to a bridge network by our bridge + host-local plugins, driven by
-# our cnitool from conf-examples/cni, ping each other, and are torn down with nothing left.
+# The README's first command: builds what it runs (cnitool, bridge, host-local) and shows
+# cnipp's main job. Two "containers" (network namespaces) are attached to a bridge network
+# by our bridge + host-local plugins, driven by our cnitool from conf-examples/cni, ping each
+# other, and are torn down with nothing left.
 # Everything happens inside a throw-away "host" namespace, so the real host is untouched.
 # CNIPP_DEMO_BIN (plugins), CNIPP_DEMO_CNITOOL and CNIPP_DEMO_CONF (conflists) run it against
 # installed binaries instead of a fresh build (the package test does).
@@ -9,7 +10,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [[ -z ${CNIPP_DEMO_BIN:-} ]]; then
   "$root/scripts/setup.sh"
-  "$root/scripts/build.sh" >/dev/null
+  # Only what the demo runs: cnitool and the plugins its conflist names (bridge, host-local),
+  # not the test suite, the benchmark or the overlay daemon.
+  plugins=$(grep -o '"type": *"[^"]*"' "$root/conf-examples/cni/00-cnipp-demo.conflist" | cut -d'"' -f4 | sort -u)
+  BUILD_TARGETS="cnitool $(echo $plugins)" "$root/scripts/build.sh" >/dev/null
 fi
 bin=${CNIPP_DEMO_BIN:-$root/build/bin}
 tool=${CNIPP_DEMO_CNITOOL:-$bin/cnitool}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's test command (CI runs it through .ci/run). Installs dependencies, then:
+# The README's test command (CI runs it through .ci/run). Installs dependencies, checks
+# libcni's layer rules on the sources (scripts/check-layers; ctest checks the links too), then:
 #   1. build/       (RelWithDebInfo, g++): clang-tidy over libcni (scripts/tidy.sh), then
 #                   every tier: unit, integration (root, netns, hostile input), interop
 #                   (against Debian's reference plugins), kernel-vm (user-mode-linux where the
@@ -17,6 +18,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
 step() { echo "== $1 (at $((SECONDS / 60))m$((SECONDS % 60))s)"; }
 
+step "libcni's layer rules (scripts/check-layers)"
+"$root/scripts/check-layers"
 step "build (RelWithDebInfo)"
 BUILD_DIR=$root/build "$root/scripts/build.sh"
 step "clang-tidy on libcni"

@@ -1,6 +1,6 @@
 #include "allocator.hpp"
 
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 
 namespace hostlocal {
 

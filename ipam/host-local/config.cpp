@@ -1,7 +1,7 @@
 #include "config.hpp"
 
-#include "cni/error.hpp"
-#include "cni/version.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/version.hpp"
 
 namespace hostlocal {
 

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "cni/config.hpp"
-#include "cni/env.hpp"
-#include "cni/ip.hpp"
-#include "cni/result.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/spec/env.hpp"
+#include "cni/base/ip.hpp"
+#include "cni/spec/result.hpp"
 
 namespace hostlocal {
 

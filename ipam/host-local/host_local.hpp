@@ -1,7 +1,7 @@
 // host-local's CNI commands (ADD, DEL, CHECK, STATUS, GC) as skeleton callbacks.
 #pragma once
 
-#include "cni/skel.hpp"
+#include "cni/spec/skel.hpp"
 
 namespace hostlocal {
 

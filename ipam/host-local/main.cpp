@@ -1,6 +1,6 @@
 // host-local IPAM: hands out addresses from configured ranges and remembers them as files
 // under <dataDir>/<network>, in the reference plugin's exact format.
-#include "cni/skel.hpp"
+#include "cni/spec/skel.hpp"
 #include "host_local.hpp"
 
 int main() {

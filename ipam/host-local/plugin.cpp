@@ -9,9 +9,9 @@
 #include <cstdio>
 
 #include "allocator.hpp"
-#include "cni/error.hpp"
-#include "cni/resolv.hpp"
-#include "cni/skel.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/resolv.hpp"
+#include "cni/spec/skel.hpp"
 #include "config.hpp"
 #include "host_local.hpp"
 #include "store.hpp"

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 
 namespace hostlocal {
 

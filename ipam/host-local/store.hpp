@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "cni/fs.hpp"
-#include "cni/ip.hpp"
+#include "cni/base/fs.hpp"
+#include "cni/base/ip.hpp"
 
 namespace hostlocal {
 

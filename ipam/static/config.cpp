@@ -1,8 +1,8 @@
 #include "config.hpp"
 
-#include "cni/env.hpp"
-#include "cni/error.hpp"
-#include "cni/version.hpp"
+#include "cni/spec/env.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/version.hpp"
 
 namespace staticipam {
 

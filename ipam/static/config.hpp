@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "cni/config.hpp"
-#include "cni/result.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/spec/result.hpp"
 
 namespace staticipam {
 

@@ -1,5 +1,5 @@
 // static: IPAM that hands out the addresses the config (or the runtime) names.
-#include "cni/skel.hpp"
+#include "cni/spec/skel.hpp"
 #include "static_ipam.hpp"
 
 int main() {

@@ -1,6 +1,6 @@
 // static IPAM's commands: the configured addresses handed out as they are. Nothing is
 // allocated, so DEL, STATUS and GC have nothing to do.
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "config.hpp"
 #include "static_ipam.hpp"
 

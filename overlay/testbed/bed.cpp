@@ -21,9 +21,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "cni/exec.hpp"
-#include "cni/fs.hpp"
-#include "cni/netns.hpp"
+#include "cni/base/exec.hpp"
+#include "cni/base/fs.hpp"
+#include "cni/kernel/netns.hpp"
 
 namespace overlay_bed {
 
@@ -35,13 +35,6 @@ namespace {
 constexpr const char* kZkIp = "192.0.2.100";
 constexpr int kZkPort = 2181;
 
-std::string read_text(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 uint16_t checksum(const uint8_t* p, size_t n) {
   uint32_t sum = 0;
   for (size_t i = 0; i + 1 < n; i += 2) sum += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
@@ -52,27 +45,7 @@ uint16_t checksum(const uint8_t* p, size_t n) {
 
 }  // namespace
 
-std::string sh(const std::string& cmd, int* rc) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) throw std::runtime_error("popen failed: " + cmd);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  if (rc) *rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  return out;
-}
-
-std::string unique_suffix() {
-  static std::atomic<unsigned> counter{0};
-  static const unsigned salt = std::random_device{}();
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04x%02x", (static_cast<unsigned>(getpid()) ^ salt) & 0xffff, counter++ & 0xff);
-  return buf;
-}
-
-Netns::Netns(const std::string& prefix) : name_(prefix + unique_suffix()) {
+Netns::Netns(const std::string& prefix) : name_(test::unique_name(prefix)) {
   int rc = 0;
   sh("ip netns add " + name_ + " 2>&1", &rc);
   if (rc != 0) throw std::runtime_error("ip netns add " + name_ + " failed");
@@ -247,7 +220,7 @@ void Agent::stop(int sig) {
 }
 
 json Agent::state() const {
-  auto text = read_text(state_dir() + "/" + bed_.options().network + ".json");
+  auto text = test::read_file(state_dir() + "/" + bed_.options().network + ".json");
   if (text.empty()) return nullptr;
   try {
     return json::parse(text);
@@ -266,7 +239,7 @@ bool Agent::wait_state(const std::string& word, std::chrono::milliseconds timeou
 bool Agent::wait_ready(std::chrono::milliseconds timeout, std::chrono::milliseconds step) {
   const std::string marker = "---- start " + std::to_string(starts_) + " ----";
   return eventually([&] {
-    auto log = read_text(log_path());
+    auto log = test::read_file(log_path());
     auto at = log.rfind(marker);
     return at != std::string::npos && log.find(": in service: ", at) != std::string::npos;
   }, timeout, step);
@@ -405,7 +378,7 @@ std::string Bed::stop_all() {
   }
   for (const auto& e : fs::recursive_directory_iterator(dir_)) {
     if (e.path().filename() != "daemon.log") continue;
-    std::istringstream log(read_text(e.path().string()));
+    std::istringstream log(test::read_file(e.path().string()));
     for (std::string line; std::getline(log, line);)
       if (line.find("Sanitizer") != std::string::npos || line.find("runtime error:") != std::string::npos)
         report += e.path().string() + ": " + line + "\n";
@@ -436,7 +409,7 @@ void Bed::start_zookeeper() {
     return read(s.get(), buf, 4) == 4 && std::string(buf) == "imok";
   }, 60s, 20ms);
   if (!ready || !zk_->running())
-    throw std::runtime_error("ZooKeeper did not start: " + read_text(dir_ + "/zk/log"));
+    throw std::runtime_error("ZooKeeper did not start: " + test::read_file(dir_ + "/zk/log"));
 }
 
 void Bed::stop_zookeeper(int sig) {

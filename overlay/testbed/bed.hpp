@@ -19,13 +19,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "shell.hpp"
+
 namespace overlay_bed {
 
 using nlohmann::json;
 
-// A shell command on the host (namespace plumbing only); stdout returned.
-std::string sh(const std::string& cmd, int* rc = nullptr);
-std::string unique_suffix();  // 6 hex characters, unique to this process and call
+// A shell command on the host (namespace plumbing only); stdout returned. The test tiers'
+// own (tests/support/shell.hpp).
+using test::sh;
 
 class Netns {
  public:

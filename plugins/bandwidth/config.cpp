@@ -1,7 +1,7 @@
 #include "config.hpp"
 
-#include "cni/encoding.hpp"
-#include "cni/error.hpp"
+#include "cni/base/encoding.hpp"
+#include "cni/base/error.hpp"
 
 namespace bandwidth {
 

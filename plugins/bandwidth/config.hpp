@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cni/config.hpp"
+#include "cni/spec/config.hpp"
 
 namespace bandwidth {
 

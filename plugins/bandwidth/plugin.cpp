@@ -1,16 +1,16 @@
 // bandwidth: policy only. Finds the host end of the container's veth, then shapes: traffic
 // into the container with a TBF on that host veth, traffic out of it with a TBF on an ifb
-// device its ingress is redirected to (cni/tc.hpp, over libnl-route-3). DEL removes the ifb
+// device its ingress is redirected to (cni/kernel/tc.hpp, over libnl-route-3). DEL removes the ifb
 // by name; the host veth's qdiscs go with the veth.
 #include "bandwidth.hpp"
 
 #include <algorithm>
 
-#include "cni/error.hpp"
-#include "cni/link_settings.hpp"
-#include "cni/netlink.hpp"
-#include "cni/netns.hpp"
-#include "cni/tc.hpp"
+#include "cni/base/error.hpp"
+#include "cni/kernel/link_settings.hpp"
+#include "cni/kernel/netlink.hpp"
+#include "cni/kernel/netns.hpp"
+#include "cni/kernel/tc.hpp"
 #include "config.hpp"
 
 namespace bandwidth {

@@ -3,7 +3,7 @@
 // in-process (cni::register_builtin).
 #pragma once
 
-#include "cni/skel.hpp"
+#include "cni/spec/skel.hpp"
 
 namespace bridge {
 

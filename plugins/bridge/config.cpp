@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <set>
 
-#include "cni/error.hpp"
-#include "cni/mac.hpp"
-#include "cni/masq_conf.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/mac.hpp"
+#include "cni/net/masq_conf.hpp"
 
 namespace bridge {
 

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "cni/config.hpp"
-#include "cni/env.hpp"
-#include "cni/mac.hpp"
-#include "cni/result.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/spec/env.hpp"
+#include "cni/spec/mac.hpp"
+#include "cni/spec/result.hpp"
 
 namespace bridge {
 
@@ -51,7 +51,7 @@ BridgeConfig parse_config(const cni::NetConf& conf, const std::string& cni_args)
 // result cannot be written as 0.1.0/0.2.0), refused before anything is created.
 void check_add_preconditions(const BridgeConfig& c);
 
-// The MAC text forms, shared with the other plugins (cni/mac.hpp).
+// The MAC text forms, shared with the other plugins (cni/spec/mac.hpp).
 using cni::canonical_mac;
 
 }  // namespace bridge

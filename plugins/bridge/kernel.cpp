@@ -8,15 +8,15 @@
 #include <chrono>
 #include <thread>
 
-#include "cni/container_link.hpp"
-#include "cni/error.hpp"
-#include "cni/fs.hpp"
-#include "cni/iface.hpp"
-#include "cni/masq.hpp"
-#include "cni/netlink.hpp"
-#include "cni/netns.hpp"
-#include "cni/sysctl.hpp"
-#include "cni/veth.hpp"
+#include "cni/net/container_link.hpp"
+#include "cni/base/error.hpp"
+#include "cni/base/fs.hpp"
+#include "cni/net/iface.hpp"
+#include "cni/net/masq.hpp"
+#include "cni/kernel/netlink.hpp"
+#include "cni/kernel/netns.hpp"
+#include "cni/kernel/sysctl.hpp"
+#include "cni/kernel/veth.hpp"
 
 namespace bridge {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "cni/ip.hpp"
-#include "cni/result.hpp"
+#include "cni/base/ip.hpp"
+#include "cni/spec/result.hpp"
 
 namespace bridge {
 

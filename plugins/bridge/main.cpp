@@ -1,7 +1,7 @@
 // bridge: attaches containers to a Linux bridge through veth pairs.
 #include "bridge.hpp"
-#include "cni/delegate.hpp"
-#include "cni/skel.hpp"
+#include "cni/spec/delegate.hpp"
+#include "cni/spec/skel.hpp"
 #include "host_local.hpp"
 
 int main() {

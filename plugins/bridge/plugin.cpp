@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "bridge.hpp"
-#include "cni/delegate.hpp"
-#include "cni/error.hpp"
-#include "cni/masq_conf.hpp"
-#include "cni/rollback.hpp"
+#include "cni/spec/delegate.hpp"
+#include "cni/base/error.hpp"
+#include "cni/net/masq_conf.hpp"
+#include "cni/base/rollback.hpp"
 #include "config.hpp"
 #include "kernel.hpp"
 

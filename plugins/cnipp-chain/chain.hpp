@@ -1,7 +1,7 @@
 // cnipp-chain's CNI commands as skeleton callbacks.
 #pragma once
 
-#include "cni/skel.hpp"
+#include "cni/spec/skel.hpp"
 
 namespace chain {
 

@@ -1,8 +1,8 @@
 #include "config.hpp"
 
-#include "cni/error.hpp"
-#include "cni/mesos.hpp"
-#include "cni/netconf_list.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/mesos.hpp"
+#include "cni/runtime/netconf_list.hpp"
 
 namespace chain {
 

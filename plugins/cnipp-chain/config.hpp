@@ -12,8 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cni/cache.hpp"
-#include "cni/config.hpp"
+#include "cni/runtime/cache.hpp"
+#include "cni/spec/config.hpp"
 
 namespace chain {
 

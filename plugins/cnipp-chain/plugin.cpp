@@ -1,4 +1,4 @@
-// cnipp-chain: policy only. The plugins run through libcni's runtime (cni/runtime.hpp, what
+// cnipp-chain: policy only. The plugins run through libcni's runtime (cni/runtime/runtime.hpp, what
 // cnitool runs): each with the previous one's result, capability arguments filled, the final
 // result cached per attachment for CHECK and DEL, DEL in reverse order. They run at the
 // newest spec version all of them support; the skeleton converts the result to the outer
@@ -8,10 +8,10 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "cni/error.hpp"
-#include "cni/result.hpp"
-#include "cni/runtime.hpp"
-#include "cni/version.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/result.hpp"
+#include "cni/runtime/runtime.hpp"
+#include "cni/spec/version.hpp"
 #include "config.hpp"
 
 namespace chain {

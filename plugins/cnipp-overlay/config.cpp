@@ -1,6 +1,6 @@
 #include "config.hpp"
 
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "state_file.hpp"
 
 namespace overlay_plugin {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "cni/config.hpp"
+#include "cni/spec/config.hpp"
 
 namespace overlay_plugin {
 

@@ -1,7 +1,7 @@
 // cnipp-overlay: attaches containers to this agent's share of a cnipp VXLAN overlay.
 #include "bridge.hpp"
-#include "cni/delegate.hpp"
-#include "cni/skel.hpp"
+#include "cni/spec/delegate.hpp"
+#include "cni/spec/skel.hpp"
 #include "host_local.hpp"
 #include "plugin.hpp"
 

@@ -8,9 +8,9 @@
 
 #include "../bridge/config.hpp"  // to refuse a bad rendered config before anything exists
 #include "bridge.hpp"
-#include "cni/error.hpp"
-#include "cni/fs.hpp"
-#include "cni/masq.hpp"
+#include "cni/base/error.hpp"
+#include "cni/base/fs.hpp"
+#include "cni/net/masq.hpp"
 #include "config.hpp"
 #include "state_file.hpp"
 

@@ -3,7 +3,7 @@
 // agent's subnet, in this process. It never talks to ZooKeeper.
 #pragma once
 
-#include "cni/skel.hpp"
+#include "cni/spec/skel.hpp"
 
 namespace overlay_plugin {
 

@@ -2,9 +2,9 @@
 // (the reference's plugins/main/dummy, v1.2.0+). Created inside the container, so a host
 // link of the same name (eth0) never clashes with it (the reference before v1.9.0 did).
 #include "builtin_ipam.hpp"
-#include "cni/container_link.hpp"
-#include "cni/error.hpp"
-#include "cni/skel.hpp"
+#include "cni/net/container_link.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/skel.hpp"
 
 namespace dummy {
 namespace {
@@ -25,11 +25,10 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
   spec.name = ifname;
   spec.kind = "dummy";
   cni::step("failed to create dummy", [&] { cni::create_container_link(cont, cont, spec); });
-  cni::Rollback undo;
-  undo.push([&] { cont.delete_link(ifname); });
-  cni::Result result = cni::attach_addresses(args, ipam, undo, ns, cont, {});
-  undo.commit();
-  return result;
+  // No "dns" of its own in the result (as before): std::nullopt.
+  return cni::finish_link_add(cont, ifname, std::nullopt, [&](cni::Rollback& undo) {
+    return cni::attach_addresses(args, ipam, undo, ns, cont, {});
+  });
 }
 
 void cmd_del(const cni::CmdArgs& args) { cni::delete_container_link(args, args.conf.ipam_type()); }

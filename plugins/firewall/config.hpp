@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "cni/config.hpp"
-#include "cni/ip.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/base/ip.hpp"
 
 namespace firewall {
 

@@ -1,5 +1,5 @@
 // firewall: lets a container's forwarded traffic through the host firewall (a chained plugin).
-#include "cni/skel.hpp"
+#include "cni/spec/skel.hpp"
 #include "firewall.hpp"
 
 int main() {

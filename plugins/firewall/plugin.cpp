@@ -1,12 +1,12 @@
 // firewall: policy only. Accepts forwarded traffic from the container's addresses and replies
 // to them, behind an operator-owned admin chain, and isolates bridges on request, through
-// libcni's firewall layer (cni/firewall.hpp). Backend: the config's; unset, iptables when the
+// libcni's firewall layer (cni/net/firewall.hpp). Backend: the config's; unset, iptables when the
 // host filters forwarding with iptables (where an nftables accept would not count), else
 // nftables.
 #include "firewall.hpp"
 
-#include "cni/error.hpp"
-#include "cni/firewall.hpp"
+#include "cni/base/error.hpp"
+#include "cni/net/firewall.hpp"
 #include "config.hpp"
 
 namespace firewall {

@@ -1,7 +1,7 @@
 #include "config.hpp"
 
-#include "cni/error.hpp"
-#include "cni/mac.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/mac.hpp"
 
 namespace hostdevice {
 

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "cni/config.hpp"
+#include "cni/spec/config.hpp"
 
 namespace hostdevice {
 

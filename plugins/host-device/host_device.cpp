@@ -13,11 +13,11 @@
 #include <optional>
 
 #include "builtin_ipam.hpp"
-#include "cni/container_link.hpp"
-#include "cni/delegate.hpp"
-#include "cni/error.hpp"
-#include "cni/fs.hpp"
-#include "cni/skel.hpp"
+#include "cni/net/container_link.hpp"
+#include "cni/spec/delegate.hpp"
+#include "cni/base/error.hpp"
+#include "cni/base/fs.hpp"
+#include "cni/spec/skel.hpp"
 #include "config.hpp"
 #include "host_state.hpp"
 #include "select.hpp"

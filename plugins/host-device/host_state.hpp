@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "cni/netlink.hpp"
-#include "cni/skel.hpp"
+#include "cni/kernel/netlink.hpp"
+#include "cni/spec/skel.hpp"
 
 namespace hostdevice {
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 
 namespace fs = std::filesystem;
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cni/netlink.hpp"
+#include "cni/kernel/netlink.hpp"
 #include "config.hpp"
 
 namespace hostdevice {

@@ -4,8 +4,8 @@
 #include <optional>
 #include <string>
 
-#include "cni/config.hpp"
-#include "cni/netlink.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/kernel/netlink.hpp"
 
 namespace ipvlan {
 

@@ -4,13 +4,13 @@
 #include <sys/socket.h>
 
 #include "builtin_ipam.hpp"
-#include "cni/container_link.hpp"
-#include "cni/delegate.hpp"
-#include "cni/error.hpp"
-#include "cni/iface.hpp"
-#include "cni/netlink.hpp"
-#include "cni/netns.hpp"
-#include "cni/skel.hpp"
+#include "cni/net/container_link.hpp"
+#include "cni/spec/delegate.hpp"
+#include "cni/base/error.hpp"
+#include "cni/net/iface.hpp"
+#include "cni/kernel/netlink.hpp"
+#include "cni/kernel/netns.hpp"
+#include "cni/spec/skel.hpp"
 #include "config.hpp"
 
 namespace ipvlan {
@@ -45,33 +45,33 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
   spec.ipvlan_mode = c.mode;
   spec.netns_fd = c.link_in_container ? -1 : ns.fd();
   cni::step("failed to create ipvlan", [&] { cni::create_container_link(masters.nl(), cont, spec); });
-  cni::Rollback undo;
-  undo.push([&] { cont.delete_link(ifname); });
-
-  cni::Result result;
-  if (!c.ipam_type.empty()) {
-    result = cni::delegate_add(c.ipam_type, args.stdin_data, args.env);
-    undo.push([&] { cni::delegate_run("DEL", c.ipam_type, args.stdin_data, args.env); });
-    if (result.ips.empty()) throw cni::Error(cni::kInternal, "IPAM plugin returned missing IP config");
-  } else {
-    result = *args.conf.prev_result;  // chained: the IPs someone else allocated
-    result.interfaces.clear();
-  }
-  for (auto& ip : result.ips) ip.interface = 0;
-  cni::IfaceOptions o;
-  o.enable_dad = true;  // the kernel's default DAD, awaited within a bound, as the reference does
-  o.ndisc_notify = true;
-  o.interface_index = 0;
-  try {
-    cni::configure_iface(ns, cont, ifname, result, o);
-  } catch (const cni::Error& e) {
-    throw e.prefixed("failed to configure \"" + ifname + "\" in " + args.env.netns);
-  }
-  auto l = cont.link(ifname);
-  result.interfaces = {{ifname, l ? cni::mac_str(l->mac) : "", std::nullopt, args.env.netns}};
-  if (c.dns) result.dns = *c.dns;
-  undo.commit();
-  return result;
+  // Its own address half: chained, ipvlan takes the IPs of the prevResult. The config's
+  // "dns" replaces IPAM's even when empty, as it always has here: set in `attach`.
+  return cni::finish_link_add(cont, ifname, std::nullopt, [&](cni::Rollback& undo) {
+    cni::Result result;
+    if (!c.ipam_type.empty()) {
+      result = cni::delegate_add(c.ipam_type, args.stdin_data, args.env);
+      undo.push([&] { cni::delegate_run("DEL", c.ipam_type, args.stdin_data, args.env); });
+      if (result.ips.empty()) throw cni::Error(cni::kInternal, "IPAM plugin returned missing IP config");
+    } else {
+      result = *args.conf.prev_result;  // chained: the IPs someone else allocated
+      result.interfaces.clear();
+    }
+    for (auto& ip : result.ips) ip.interface = 0;
+    cni::IfaceOptions o;
+    o.enable_dad = true;  // the kernel's default DAD, awaited within a bound, as the reference does
+    o.ndisc_notify = true;
+    o.interface_index = 0;
+    try {
+      cni::configure_iface(ns, cont, ifname, result, o);
+    } catch (const cni::Error& e) {
+      throw e.prefixed("failed to configure \"" + ifname + "\" in " + args.env.netns);
+    }
+    auto l = cont.link(ifname);
+    result.interfaces = {{ifname, l ? cni::mac_str(l->mac) : "", std::nullopt, args.env.netns}};
+    if (c.dns) result.dns = *c.dns;
+    return result;
+  });
 }
 
 // Never resolves master (the reference fails DEL without one and no default route): all

@@ -3,11 +3,11 @@
 // is ignored: the link is always `lo`.
 #include <optional>
 
-#include "cni/container_link.hpp"
-#include "cni/error.hpp"
-#include "cni/netlink.hpp"
-#include "cni/netns.hpp"
-#include "cni/skel.hpp"
+#include "cni/net/container_link.hpp"
+#include "cni/base/error.hpp"
+#include "cni/kernel/netlink.hpp"
+#include "cni/kernel/netns.hpp"
+#include "cni/spec/skel.hpp"
 
 namespace {
 

@@ -2,8 +2,8 @@
 
 #include <linux/if_link.h>
 
-#include "cni/error.hpp"
-#include "cni/mac.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/mac.hpp"
 
 namespace macvlan {
 

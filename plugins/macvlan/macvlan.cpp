@@ -4,10 +4,10 @@
 #include <optional>
 
 #include "builtin_ipam.hpp"
-#include "cni/container_link.hpp"
-#include "cni/delegate.hpp"
-#include "cni/error.hpp"
-#include "cni/skel.hpp"
+#include "cni/net/container_link.hpp"
+#include "cni/spec/delegate.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/skel.hpp"
 #include "config.hpp"
 
 namespace macvlan {
@@ -37,16 +37,12 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
   spec.macvlan_mode = c.mode;
   spec.netns_fd = c.link_in_container ? -1 : ns.fd();
   cni::step("failed to create macvlan", [&] { cni::create_container_link(masters.nl(), cont, spec); });
-  cni::Rollback undo;
-  undo.push([&] { cont.delete_link(ifname); });
-
   cni::IfaceOptions o;
   o.enable_dad = true;  // on a real LAN another host may hold the address: DAD, awaited within a bound
   o.ndisc_notify = true;
-  cni::Result result = cni::attach_addresses(args, c.ipam_type, undo, ns, cont, o);
-  if (c.dns && !c.dns->empty()) result.dns = *c.dns;
-  undo.commit();
-  return result;
+  return cni::finish_link_add(cont, ifname, c.dns, [&](cni::Rollback& undo) {
+    return cni::attach_addresses(args, c.ipam_type, undo, ns, cont, o);
+  });
 }
 
 // Needs neither the master nor a valid mode: only the IPAM lease and the link's name (the

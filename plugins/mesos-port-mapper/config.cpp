@@ -6,8 +6,8 @@
 #include <map>
 #include <tuple>
 
-#include "cni/error.hpp"
-#include "cni/mesos.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/mesos.hpp"
 
 namespace mesos_port_mapper {
 
@@ -49,7 +49,7 @@ std::vector<std::string> parse_exclude_devices(const json& raw) {
   return out;
 }
 
-// network_info.port_mappings (cni/mesos.hpp) as hostport mappings.
+// network_info.port_mappings (cni/spec/mesos.hpp) as hostport mappings.
 std::vector<cni::hostport::Mapping> parse_mappings(const json& network_info) {
   std::vector<cni::hostport::Mapping> out;
   size_t i = 0;

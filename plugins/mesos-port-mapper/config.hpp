@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "cni/config.hpp"
-#include "cni/hostport.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/net/hostport.hpp"
 
 namespace mesos_port_mapper {
 

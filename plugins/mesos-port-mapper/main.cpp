@@ -4,9 +4,9 @@
 #include <string>
 
 #include "bridge.hpp"
-#include "cni/delegate.hpp"
-#include "cni/error.hpp"
-#include "cni/skel.hpp"
+#include "cni/spec/delegate.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/skel.hpp"
 #include "config.hpp"
 #include "host_local.hpp"
 #include "mesos_port_mapper.hpp"

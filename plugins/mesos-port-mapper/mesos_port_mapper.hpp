@@ -1,7 +1,7 @@
 // mesos-cni-port-mapper's CNI commands as skeleton callbacks.
 #pragma once
 
-#include "cni/skel.hpp"
+#include "cni/spec/skel.hpp"
 
 namespace mesos_port_mapper {
 

@@ -6,10 +6,10 @@
 // is undone, rules carry network and ifname so two networks sharing a chain stay apart.
 #include "mesos_port_mapper.hpp"
 
-#include "cni/delegate.hpp"
-#include "cni/error.hpp"
-#include "cni/exec.hpp"
-#include "cni/hostport.hpp"
+#include "cni/spec/delegate.hpp"
+#include "cni/base/error.hpp"
+#include "cni/base/exec.hpp"
+#include "cni/net/hostport.hpp"
 #include "config.hpp"
 
 namespace mesos_port_mapper {

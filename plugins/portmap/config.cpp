@@ -4,7 +4,7 @@
 #include <set>
 #include <tuple>
 
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 
 namespace portmap {
 

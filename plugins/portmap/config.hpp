@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "cni/config.hpp"
-#include "cni/hostport.hpp"
-#include "cni/ip.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/net/hostport.hpp"
+#include "cni/base/ip.hpp"
 
 namespace portmap {
 

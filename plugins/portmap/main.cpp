@@ -1,5 +1,5 @@
 // portmap: forwards host ports to a container (a chained plugin after bridge, ptp, ...).
-#include "cni/skel.hpp"
+#include "cni/spec/skel.hpp"
 #include "portmap.hpp"
 
 int main() {

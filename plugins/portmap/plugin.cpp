@@ -4,8 +4,8 @@
 // netns, and removes nothing of another network's or interface's.
 #include <functional>
 
-#include "cni/error.hpp"
-#include "cni/hostport.hpp"
+#include "cni/base/error.hpp"
+#include "cni/net/hostport.hpp"
 #include "config.hpp"
 #include "portmap.hpp"
 

@@ -1,7 +1,7 @@
 // portmap's CNI commands as skeleton callbacks (cnipp-chain and tests run them in-process).
 #pragma once
 
-#include "cni/skel.hpp"
+#include "cni/spec/skel.hpp"
 
 namespace portmap {
 

@@ -4,8 +4,8 @@
 #include <optional>
 #include <string>
 
-#include "cni/config.hpp"
-#include "cni/masq_conf.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/net/masq_conf.hpp"
 
 namespace ptp {
 

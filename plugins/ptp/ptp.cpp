@@ -9,15 +9,15 @@
 #include <linux/rtnetlink.h>
 
 #include "builtin_ipam.hpp"
-#include "cni/container_link.hpp"
-#include "cni/delegate.hpp"
-#include "cni/error.hpp"
-#include "cni/masq.hpp"
-#include "cni/netlink.hpp"
-#include "cni/netns.hpp"
-#include "cni/skel.hpp"
-#include "cni/sysctl.hpp"
-#include "cni/veth.hpp"
+#include "cni/net/container_link.hpp"
+#include "cni/spec/delegate.hpp"
+#include "cni/base/error.hpp"
+#include "cni/net/masq.hpp"
+#include "cni/kernel/netlink.hpp"
+#include "cni/kernel/netns.hpp"
+#include "cni/spec/skel.hpp"
+#include "cni/kernel/sysctl.hpp"
+#include "cni/kernel/veth.hpp"
 #include "config.hpp"
 
 namespace ptp {

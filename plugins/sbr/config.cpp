@@ -1,6 +1,6 @@
 #include "config.hpp"
 
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 
 namespace sbr {
 

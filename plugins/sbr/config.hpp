@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "cni/config.hpp"
-#include "cni/result.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/spec/result.hpp"
 
 namespace sbr {
 

@@ -1,5 +1,5 @@
 // sbr: source-based routing for a container interface (a chained plugin).
-#include "cni/skel.hpp"
+#include "cni/spec/skel.hpp"
 #include "sbr.hpp"
 
 int main() {

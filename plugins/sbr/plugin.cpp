@@ -12,10 +12,10 @@
 #include <algorithm>
 #include <set>
 
-#include "cni/error.hpp"
-#include "cni/netlink.hpp"
-#include "cni/netns.hpp"
-#include "cni/policy_routing.hpp"
+#include "cni/base/error.hpp"
+#include "cni/kernel/netlink.hpp"
+#include "cni/kernel/netns.hpp"
+#include "cni/kernel/policy_routing.hpp"
 #include "config.hpp"
 
 namespace sbr {
@@ -81,8 +81,8 @@ void route_by_source(cni::Netlink& nl, const cni::Link& link, const SbrConfig& c
     }
     const cni::Cidr subnet{ip.address.ip.masked(ip.address.prefix), ip.address.prefix};
     for (const auto& r : routes) {
-      const bool generic = !r.prefsrc && !r.gw;
-      if (generic || (r.prefsrc && subnet.contains(*r.prefsrc)) || (r.gw && subnet.contains(*r.gw)))
+      const bool generic = !r.src && !r.gw;
+      if (generic || (r.src && subnet.contains(*r.src)) || (r.gw && subnet.contains(*r.gw)))
         cni::copy_route_to_table(nl, r, table);
     }
     used.insert(table);

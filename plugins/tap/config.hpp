@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include "cni/config.hpp"
-#include "cni/tuntap.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/kernel/tuntap.hpp"
 
 namespace tap {
 

@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include "builtin_ipam.hpp"
-#include "cni/container_link.hpp"
-#include "cni/error.hpp"
-#include "cni/skel.hpp"
-#include "cni/tuntap.hpp"
+#include "cni/net/container_link.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/skel.hpp"
+#include "cni/kernel/tuntap.hpp"
 #include "config.hpp"
 
 namespace tap {
@@ -37,19 +37,16 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
   }
 
   cni::step("failed to create tap", [&] { ns.run_in([&] { cni::create_tap(ifname, c.tap); }); });
-  cni::Rollback undo;
-  undo.push([&] { cont.delete_link(ifname); });
-  cni::step("failed to set up tap \"" + ifname + "\"", [&] {
-    auto l = cont.link(ifname);
-    if (!l) throw cni::Error(cni::kInternal, "tap vanished after creation");
-    if (c.mtu) cont.set_mtu(l->index, c.mtu);
-    if (!c.mac.empty()) cont.set_mac(l->index, *cni::mac_parse(c.mac));
-    if (bridge) cont.set_master(l->index, bridge->index);
+  return cni::finish_link_add(cont, ifname, c.dns, [&](cni::Rollback& undo) {
+    cni::step("failed to set up tap \"" + ifname + "\"", [&] {
+      auto l = cont.link(ifname);
+      if (!l) throw cni::Error(cni::kInternal, "tap vanished after creation");
+      if (c.mtu) cont.set_mtu(l->index, c.mtu);
+      if (!c.mac.empty()) cont.set_mac(l->index, *cni::mac_parse(c.mac));
+      if (bridge) cont.set_master(l->index, bridge->index);
+    });
+    return cni::attach_addresses(args, c.ipam_type, undo, ns, cont, {});
   });
-  cni::Result result = cni::attach_addresses(args, c.ipam_type, undo, ns, cont, {});
-  if (c.dns && !c.dns->empty()) result.dns = *c.dns;
-  undo.commit();
-  return result;
 }
 
 void cmd_del(const cni::CmdArgs& args) { cni::delete_container_link(args, args.conf.ipam_type()); }

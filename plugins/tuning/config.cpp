@@ -3,9 +3,9 @@
 #include <regex>
 #include <set>
 
-#include "cni/env.hpp"
-#include "cni/error.hpp"
-#include "cni/fs.hpp"
+#include "cni/spec/env.hpp"
+#include "cni/base/error.hpp"
+#include "cni/base/fs.hpp"
 
 namespace tuning {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "cni/config.hpp"
-#include "cni/netlink.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/kernel/netlink.hpp"
 
 namespace tuning {
 

@@ -1,5 +1,5 @@
 // tuning: sets sysctls and link settings of the container's interface (a chained plugin).
-#include "cni/skel.hpp"
+#include "cni/spec/skel.hpp"
 #include "tuning.hpp"
 
 int main() {

@@ -9,12 +9,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cni/error.hpp"
-#include "cni/fs.hpp"
-#include "cni/link_settings.hpp"
-#include "cni/netlink.hpp"
-#include "cni/netns.hpp"
-#include "cni/sysctl.hpp"
+#include "cni/base/error.hpp"
+#include "cni/base/fs.hpp"
+#include "cni/kernel/link_settings.hpp"
+#include "cni/kernel/netlink.hpp"
+#include "cni/kernel/netns.hpp"
+#include "cni/kernel/sysctl.hpp"
 #include "config.hpp"
 #include "tuning.hpp"
 

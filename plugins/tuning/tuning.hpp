@@ -1,7 +1,7 @@
 // tuning's CNI commands as skeleton callbacks (tests and other binaries run them in-process).
 #pragma once
 
-#include "cni/skel.hpp"
+#include "cni/spec/skel.hpp"
 
 namespace tuning {
 

@@ -3,9 +3,9 @@
 #include <optional>
 
 #include "builtin_ipam.hpp"
-#include "cni/container_link.hpp"
-#include "cni/error.hpp"
-#include "cni/skel.hpp"
+#include "cni/net/container_link.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/skel.hpp"
 #include "config.hpp"
 
 namespace vlan {
@@ -30,15 +30,11 @@ cni::Result cmd_add(const cni::CmdArgs& args) {
   spec.netns_fd = c.link_in_container ? -1 : ns.fd();
   cni::step("failed to create vlan", [&] { cni::create_container_link(masters.nl(), cont, spec); });
   // Unlike the reference, a failure after this point (IPAM, addresses) removes the link.
-  cni::Rollback undo;
-  undo.push([&] { cont.delete_link(ifname); });
-
   cni::IfaceOptions o;
   o.enable_dad = true;
-  cni::Result result = cni::attach_addresses(args, c.ipam_type, undo, ns, cont, o);
-  if (c.dns && !c.dns->empty()) result.dns = *c.dns;
-  undo.commit();
-  return result;
+  return cni::finish_link_add(cont, ifname, c.dns, [&](cni::Rollback& undo) {
+    return cni::attach_addresses(args, c.ipam_type, undo, ns, cont, o);
+  });
 }
 
 // Never looks the master up: a DEL after the master is gone still releases the lease (the

@@ -1,7 +1,7 @@
 #include "config.hpp"
 
-#include "cni/env.hpp"
-#include "cni/error.hpp"
+#include "cni/spec/env.hpp"
+#include "cni/base/error.hpp"
 
 namespace vrf {
 

@@ -1,5 +1,5 @@
 // vrf: puts the container interface into a VRF inside the container (a chained plugin).
-#include "cni/skel.hpp"
+#include "cni/spec/skel.hpp"
 #include "vrf.hpp"
 
 int main() {

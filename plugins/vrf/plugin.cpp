@@ -13,11 +13,11 @@
 #include <algorithm>
 #include <set>
 
-#include "cni/error.hpp"
-#include "cni/netlink.hpp"
-#include "cni/netns.hpp"
-#include "cni/policy_routing.hpp"
-#include "cni/vrf.hpp"
+#include "cni/base/error.hpp"
+#include "cni/kernel/netlink.hpp"
+#include "cni/kernel/netns.hpp"
+#include "cni/kernel/policy_routing.hpp"
+#include "cni/kernel/vrf.hpp"
 #include "config.hpp"
 
 namespace vrf {

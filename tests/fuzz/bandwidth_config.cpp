@@ -1,6 +1,6 @@
 // bandwidth's config: the four limits from the config or runtimeConfig.bandwidth, the
 // reference's rate/burst rules.
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "config.hpp"
 #include "fuzz_check.hpp"
 

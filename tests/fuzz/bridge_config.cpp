@@ -1,6 +1,6 @@
 // The bridge plugin's config: VLANs, MTU, MAC and masquerade keys, all validated before the
 // kernel is touched. First line "ARGS:..." supplies CNI_ARGS (MAC= is read from there).
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "config.hpp"
 #include "fuzz_check.hpp"
 

@@ -1,9 +1,9 @@
 // The runtime's result cache files (written by us or by the reference libcni, read back on
 // DEL/CHECK/GC): decode, and re-encode what was accepted. The raw conflist inside is base64.
-#include "cni/cache.hpp"
-#include "cni/config.hpp"
-#include "cni/encoding.hpp"
-#include "cni/error.hpp"
+#include "cni/runtime/cache.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/base/encoding.hpp"
+#include "cni/base/error.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,8 +1,8 @@
 // cnipp-chain's config: its plugin list, Mesos's network_info (port mappings, labels) turned
 // into capability arguments and args.cni.labels, and the conflist document built from it,
 // which must parse back as a list.
-#include "cni/error.hpp"
-#include "cni/netconf_list.hpp"
+#include "cni/base/error.hpp"
+#include "cni/runtime/netconf_list.hpp"
 #include "config.hpp"
 #include "fuzz_check.hpp"
 

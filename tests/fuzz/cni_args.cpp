@@ -1,6 +1,6 @@
 // CniArgs::parse: CNI_ARGS comes straight from the runtime's environment.
-#include "cni/env.hpp"
-#include "cni/error.hpp"
+#include "cni/spec/env.hpp"
+#include "cni/base/error.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

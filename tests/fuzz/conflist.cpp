@@ -1,7 +1,7 @@
 // Network configuration lists, as cnitool (the runtime side) loads them from disk: both the
 // *.conflist form and a legacy single-plugin file upgraded to a list.
-#include "cni/error.hpp"
-#include "cni/netconf_list.hpp"
+#include "cni/base/error.hpp"
+#include "cni/runtime/netconf_list.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,6 +1,6 @@
 // firewall's config: backend, admin chain name (it reaches an iptables-restore script),
 // ingress policy, prevResult's addresses and bridge.
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "config.hpp"
 #include "fuzz_check.hpp"
 

@@ -3,7 +3,7 @@
 // config, whose PCI address and kernel path must never leave their sysfs directories.
 #include "../../plugins/host-device/config.hpp"
 #include "../../plugins/host-device/host_state.hpp"
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,7 +1,7 @@
 // host-local's config (ranges, routes, requested IPs) on top of NetConf::parse: the plugin
 // whose bad input could name the wrong lease directory. An input whose first line starts
 // with "ARGS:" supplies CNI_ARGS, so the fuzzer explores both doors together.
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "config.hpp"
 #include "fuzz_check.hpp"
 

@@ -1,6 +1,6 @@
 // IP and CIDR text: every config's subnet, range and route passes through these, and lease
 // file names are their printed form, so parse(str(x)) must give x back.
-#include "cni/ip.hpp"
+#include "cni/base/ip.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,8 +1,8 @@
 // macvlan's config: modes, MTU, master name, MAC sources (first line "ARGS:..." is CNI_ARGS).
 #include "../../plugins/macvlan/config.hpp"
 #include "args_prefix.hpp"
-#include "cni/error.hpp"
-#include "cni/mac.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/mac.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

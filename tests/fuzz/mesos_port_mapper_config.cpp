@@ -1,8 +1,8 @@
 // mesos-cni-port-mapper's config: chain, excludeDevices, delegate and the port mappings in
 // args["org.apache.mesos"]["network_info"], as an agent (or anyone who can write
 // /etc/mesos/cni) hands them over.
-#include "cni/error.hpp"
-#include "cni/hostport.hpp"
+#include "cni/base/error.hpp"
+#include "cni/net/hostport.hpp"
 #include "config.hpp"
 #include "fuzz_check.hpp"
 

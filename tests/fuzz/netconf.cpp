@@ -1,6 +1,6 @@
 // NetConf::parse: the first thing every plugin does with stdin, so the widest door.
-#include "cni/config.hpp"
-#include "cni/error.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/base/error.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

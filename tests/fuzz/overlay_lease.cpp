@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "fuzz_check.hpp"
 #include "lease.hpp"
 

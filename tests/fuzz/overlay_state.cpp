@@ -2,7 +2,7 @@
 // trusts (written by the daemon, but a file anyone with root can edit), a network's config
 // znode and the --auth-file line. Accepted values must satisfy the rules the readers rely on.
 #include "auth.hpp"
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "fuzz_check.hpp"
 #include "network.hpp"
 #include "state_file.hpp"

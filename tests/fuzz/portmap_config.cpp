@@ -1,7 +1,7 @@
 // portmap's config: port mappings, backend choice, conditions (the nft subset parser) and
 // the prevResult address selection, all decoded before anything is written. First line
 // "IF:<name>" supplies CNI_IFNAME.
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "config.hpp"
 #include "fuzz_check.hpp"
 

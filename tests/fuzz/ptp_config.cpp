@@ -1,6 +1,6 @@
 // ptp's config: masquerade keys, MTU, the IPAM it needs.
 #include "../../plugins/ptp/config.hpp"
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -2,8 +2,8 @@
 // The parser never refuses, so any exception at all is a bug; the DNS it yields must survive
 // the trip through the result's JSON (bytes that are not UTF-8 are replaced on output, as Go's
 // encoder does, so the dump uses the same error handler as the skeleton).
-#include "cni/error.hpp"
-#include "cni/resolv.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/resolv.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -2,10 +2,10 @@
 // delegated IPAM plugins and from the runtime's prevResult, so they are hostile input too.
 // Beyond "only cni::Error": to_json succeeds exactly when expressible() says it will, and
 // the 1.1.0 form is a fixed point (parse what we print, print it again, same text).
-#include "cni/config.hpp"
-#include "cni/error.hpp"
-#include "cni/result.hpp"
-#include "cni/version.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/result.hpp"
+#include "cni/spec/version.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

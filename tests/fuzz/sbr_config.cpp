@@ -1,6 +1,6 @@
 // sbr's config: the table key and the selection of prevResult's addresses for CNI_IFNAME.
 // First line "IF:<name>" supplies CNI_IFNAME.
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "config.hpp"
 #include "fuzz_check.hpp"
 

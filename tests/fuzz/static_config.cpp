@@ -2,8 +2,8 @@
 // overrides (first line "ARGS:..." is CNI_ARGS).
 #include "../../ipam/static/config.hpp"
 #include "args_prefix.hpp"
-#include "cni/error.hpp"
-#include "cni/version.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/version.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,8 +1,8 @@
 // tap's config: MAC sources, MTU, owner/group, bridge name (first line "ARGS:..." is CNI_ARGS).
 #include "../../plugins/tap/config.hpp"
 #include "args_prefix.hpp"
-#include "cni/error.hpp"
-#include "cni/mac.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/mac.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

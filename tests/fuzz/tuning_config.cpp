@@ -3,7 +3,7 @@
 // supplies CNI_ARGS, "IF:<name>" CNI_IFNAME (either or both, in that order).
 #include <regex>
 
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "config.hpp"
 #include "fuzz_check.hpp"
 

@@ -1,6 +1,6 @@
 // vlan's config: master, VLAN ID, MTU.
 #include "../../plugins/vlan/config.hpp"
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "fuzz_check.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,5 +1,5 @@
 // vrf's config: vrfname (it names a link) and table.
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "config.hpp"
 #include "fuzz_check.hpp"
 

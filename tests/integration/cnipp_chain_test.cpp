@@ -10,7 +10,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "cni/encoding.hpp"
+#include "cni/base/encoding.hpp"
 #include "hostport_lab.hpp"
 #include "mesos_lab.hpp"
 

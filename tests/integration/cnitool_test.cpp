@@ -7,7 +7,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "cni/encoding.hpp"
+#include "cni/base/encoding.hpp"
 #include "harness.hpp"
 
 using nlohmann::json;

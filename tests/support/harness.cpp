@@ -28,15 +28,6 @@ std::string bin_dir() { return CNIPP_BIN_DIR; }
 std::string ours(const std::string& name) { return bin_dir() + "/" + name; }
 std::string reference(const std::string& name) { return std::string(CNIPP_REFERENCE_DIR) + "/" + name; }
 
-std::string unique_name(const std::string& prefix) {
-  static std::atomic<unsigned> counter{0};
-  static const unsigned salt = std::random_device{}();
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04x%02x", (static_cast<unsigned>(getpid()) ^ salt) & 0xffff,
-                counter++ & 0xff);
-  return prefix + buf;
-}
-
 TempDir::TempDir() {
   char tmpl[] = "/tmp/cnipp-test-XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
@@ -46,19 +37,6 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   fs::remove_all(path, ec);
-}
-
-std::string sh(const std::string& cmd, int* rc) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) throw std::runtime_error("popen failed: " + cmd);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  if (rc) *rc = code;
-  return out;
 }
 
 TestNetns::TestNetns(const std::string& prefix) : name(unique_name(prefix)) {
@@ -196,13 +174,6 @@ std::vector<std::string> list_dir(const std::string& dir) {
   for (const auto& e : fs::directory_iterator(dir, ec)) names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 void write_file(const std::string& path, const std::string& content) {

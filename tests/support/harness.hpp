@@ -12,7 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
+#include "shell.hpp"  // sh, unique_name, read_file
 
 namespace test {
 
@@ -23,10 +24,6 @@ std::string ours(const std::string& name);
 // Path of one of Debian's reference plugins, e.g. reference("host-local").
 std::string reference(const std::string& name);
 std::string bin_dir();  // our build/bin, usable as CNI_PATH
-
-// A name unique to this process and call, safe as netns/bridge/dir name (≤15 chars
-// when prefix ≤ 5 chars), e.g. unique_name("br") -> "br3f2a01".
-std::string unique_name(const std::string& prefix);
 
 struct TempDir {
   TempDir();
@@ -64,12 +61,8 @@ RunResult run(const std::string& binary, const Env& env, const std::string& stdi
 Env cni_env(const std::string& command, const std::string& container_id, const std::string& netns,
             const std::string& ifname = "eth0", const std::string& cni_path = "");
 
-// Runs a shell command on the host and returns stdout (rc via pointer).
-std::string sh(const std::string& cmd, int* rc = nullptr);
-
 // Lists the regular files of a directory (names only, sorted); empty when missing.
 std::vector<std::string> list_dir(const std::string& dir);
-std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
 
 // The cni::Error `f` throws; nullopt when it throws none.

@@ -2,7 +2,7 @@
 // before anything is created).
 #include <catch2/catch.hpp>
 
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "config.hpp"
 
 using nlohmann::json;

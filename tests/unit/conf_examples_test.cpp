@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "cni/netconf_list.hpp"
+#include "cni/runtime/netconf_list.hpp"
 #include "../../ipam/host-local/config.hpp"
 #include "harness.hpp"
 

@@ -4,8 +4,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "cni/error.hpp"
-#include "cni/fs.hpp"
+#include "cni/base/error.hpp"
+#include "cni/base/fs.hpp"
 #include "harness.hpp"
 
 namespace {

@@ -7,7 +7,7 @@
 #include "../../plugins/host-device/config.hpp"
 #include "../../plugins/host-device/host_state.hpp"
 #include "../../plugins/host-device/select.hpp"
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "harness.hpp"
 
 using nlohmann::json;

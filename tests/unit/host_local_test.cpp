@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "../../ipam/host-local/allocator.hpp"
-#include "cni/error.hpp"
-#include "cni/resolv.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/resolv.hpp"
 #include "../../ipam/host-local/config.hpp"
 #include "harness.hpp"
 #include "../../ipam/host-local/store.hpp"

@@ -5,10 +5,10 @@
 
 #include "../../plugins/mesos-port-mapper/config.hpp"
 #include "../../plugins/portmap/config.hpp"
-#include "cni/attachment.hpp"
-#include "cni/error.hpp"
-#include "cni/hostport.hpp"
-#include "cni/nft_conditions.hpp"
+#include "cni/spec/attachment.hpp"
+#include "cni/base/error.hpp"
+#include "cni/net/hostport.hpp"
+#include "cni/kernel/nft_conditions.hpp"
 #include "harness.hpp"
 
 using nlohmann::json;

@@ -2,7 +2,7 @@
 // not ELF, or damaged: in-process delegation must never mistake one of those for ours.
 #include <catch2/catch.hpp>
 
-#include "cni/ident.hpp"
+#include "cni/base/ident.hpp"
 #include "harness.hpp"
 
 TEST_CASE("ident: every binary of this build carries its own line, the reference's none", "[ident]") {

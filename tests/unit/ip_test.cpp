@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "cni/ip.hpp"
+#include "cni/base/ip.hpp"
 
 using cni::Cidr;
 using cni::IpAddr;

@@ -4,7 +4,7 @@
 
 #include "../../plugins/tap/config.hpp"
 #include "../../plugins/vlan/config.hpp"
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "harness.hpp"
 
 using nlohmann::json;

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "../../plugins/macvlan/config.hpp"
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "harness.hpp"
 
 using nlohmann::json;

@@ -9,9 +9,9 @@
 #include "../../plugins/sbr/config.hpp"
 #include "../../plugins/tuning/config.hpp"
 #include "../../plugins/vrf/config.hpp"
-#include "cni/error.hpp"
-#include "cni/netconf_list.hpp"
-#include "cni/tc.hpp"
+#include "cni/base/error.hpp"
+#include "cni/runtime/netconf_list.hpp"
+#include "cni/kernel/tc.hpp"
 #include "harness.hpp"
 
 using nlohmann::json;

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "auth.hpp"
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "harness.hpp"
 #include "lease.hpp"
 #include "network.hpp"

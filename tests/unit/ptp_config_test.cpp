@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "../../plugins/ptp/config.hpp"
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "harness.hpp"
 
 using nlohmann::json;

@@ -2,9 +2,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "cni/cache.hpp"
-#include "cni/encoding.hpp"
-#include "cni/error.hpp"
+#include "cni/runtime/cache.hpp"
+#include "cni/base/encoding.hpp"
+#include "cni/base/error.hpp"
 #include "harness.hpp"
 
 using nlohmann::json;

@@ -2,9 +2,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "cni/error.hpp"
-#include "cni/netconf_list.hpp"
-#include "cni/runtime.hpp"
+#include "cni/base/error.hpp"
+#include "cni/runtime/netconf_list.hpp"
+#include "cni/runtime/runtime.hpp"
 #include "harness.hpp"
 
 using nlohmann::json;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "cni/encoding.hpp"
-#include "cni/error.hpp"
+#include "cni/base/encoding.hpp"
+#include "cni/base/error.hpp"
 #include "harness.hpp"
 
 TEST_CASE("sha512 matches the FIPS 180-2 test vectors", "[runtime][sha512]") {

@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
-#include "cni/config.hpp"
-#include "cni/env.hpp"
-#include "cni/error.hpp"
-#include "cni/skel.hpp"
+#include "cni/spec/config.hpp"
+#include "cni/spec/env.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/skel.hpp"
 
 using nlohmann::json;
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "cni/error.hpp"
-#include "cni/result.hpp"
+#include "cni/base/error.hpp"
+#include "cni/spec/result.hpp"
 
 using nlohmann::json;
 

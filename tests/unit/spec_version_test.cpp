@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "cni/version.hpp"
+#include "cni/spec/version.hpp"
 
 TEST_CASE("supported versions are exactly the seven spec versions", "[version]") {
   std::vector<std::string> want{"0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"};

@@ -2,7 +2,7 @@
 // runtimeConfig.ips in the reference's precedence, and every refusal (code 7).
 #include <catch2/catch.hpp>
 
-#include "cni/error.hpp"
+#include "cni/base/error.hpp"
 #include "harness.hpp"
 #include "../../ipam/static/config.hpp"
 
