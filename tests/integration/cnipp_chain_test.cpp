@@ -32,16 +32,7 @@ test::RunResult mesos_call(const Lab& lab, const std::string& command, const Mes
 }
 
 json chain_conf(const Lab& lab, const std::string& net, json extra_plugins = json::array()) {
-  json bridge{{"type", "bridge"},
-              {"bridge", lab.br},
-              {"isGateway", true},
-              {"ipMasq", true},
-              {"hairpinMode", true},
-              {"ipam",
-               {{"type", "host-local"},
-                {"subnet", kSubnetV4},
-                {"dataDir", lab.data.path + "/ipam"},
-                {"routes", json::array({{{"dst", "0.0.0.0/0"}}})}}}};
+  json bridge = lab.mesos_bridge();
   json plugins = json::array({bridge, {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}},
                               {{"type", "tuning"},
                                {"dataDir", lab.data.path + "/tuning"},

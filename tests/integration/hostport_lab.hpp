@@ -144,6 +144,21 @@ struct Lab {
               {"ranges", json::array({json::array({{{"subnet", kSubnetV4}}}), json::array({{{"subnet", kSubnetV6}}})})}}}};
   }
 
+  // The bridge a Mesos agent's network config delegates to (no cniVersion: the chain's):
+  // gateway, ipMasq, hairpin, host-local on the lab's IPv4 subnet with a default route.
+  json mesos_bridge() const {
+    return {{"type", "bridge"},
+            {"bridge", br},
+            {"isGateway", true},
+            {"ipMasq", true},
+            {"hairpinMode", true},
+            {"ipam",
+             {{"type", "host-local"},
+              {"subnet", kSubnetV4},
+              {"dataDir", data.path + "/ipam"},
+              {"routes", json::array({{{"dst", "0.0.0.0/0"}}})}}}};
+  }
+
   // Runs `binary` for one command inside the host namespace.
   test::RunResult run(const std::string& binary, const std::string& cmd, const std::string& id,
                       const std::string& netns, const json& conf, const std::string& ifname = "eth0",
