@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Short libFuzzer run over every parser of hostile input (tests/fuzz/<target>.cpp).
 # Builds build-fuzz/ with clang (libFuzzer + ASan + UBSan; only libcni, the plugin config
-# libraries and the targets), then runs each target for FUZZ_SECONDS (default 20) from its
+# libraries and the targets), then runs each target for FUZZ_SECONDS (default 10) from its
 # seed corpus in tests/fuzz/corpus/<target>/, two at a time. Inputs libFuzzer adds go to
 # build-fuzz/corpus/<target>/, never into the repository. A crash, sanitizer report, leak,
 # hang (>10 s on one input) or violated property fails the script and leaves the input in
@@ -11,7 +11,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
-seconds=${FUZZ_SECONDS:-20}
+seconds=${FUZZ_SECONDS:-10}
 jobs=${FUZZ_JOBS:-$(nproc)}
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \

@@ -21,7 +21,7 @@ namespace {
 // Kill points per sweep. An ADD is about 430 syscalls in a normal build: every one is a kill
 // point. Sanitizer builds make many more, and slower, syscalls; their run is about memory
 // safety, so there an evenly spread sample is taken.
-constexpr long kMaxPoints = CNIPP_SANITIZED ? 40 : 500;
+const long kMaxPoints = test::sanitized() ? 40 : 500;
 
 struct CrashLab {
   Lab lab{test::ours("bridge")};

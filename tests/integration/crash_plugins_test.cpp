@@ -18,7 +18,7 @@ using plugin_test::Lab;
 
 namespace {
 
-constexpr long kMaxPoints = CNIPP_SANITIZED ? 30 : 500;
+const long kMaxPoints = test::sanitized() ? 30 : 500;
 long step_for(long points) { return std::max(1L, (points + kMaxPoints - 1) / kMaxPoints); }
 
 struct Sweep {

@@ -230,9 +230,9 @@ TEST_CASE("overlay: a daemon killed with SIGKILL at random moments never leaks o
   a1.start();
   REQUIRE(a1.wait_ready());
   std::mt19937 rng(std::random_device{}());
-  std::uniform_int_distribution<int> delay_ms(0, CNIPP_SANITIZED ? 600 : 250);
+  std::uniform_int_distribution<int> delay_ms(0, test::sanitized() ? 600 : 250);
   std::string first;
-  const int rounds = CNIPP_SANITIZED ? 4 : 10;
+  const int rounds = test::sanitized() ? 4 : 10;
   for (int i = 0; i < rounds; ++i) {
     a2.start();
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));

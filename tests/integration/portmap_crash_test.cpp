@@ -15,7 +15,7 @@ namespace {
 
 // Kill points per sweep: every syscall up to this many, else an even sample. Sanitizer
 // builds are about memory safety and make many more, slower syscalls.
-constexpr long kMaxPoints = CNIPP_SANITIZED ? 30 : 150;
+const long kMaxPoints = test::sanitized() ? 30 : 150;
 long step_for(long points) { return std::max(1L, (points + kMaxPoints - 1) / kMaxPoints); }
 
 json prev_dual() {

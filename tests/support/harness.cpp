@@ -24,7 +24,16 @@ namespace fs = std::filesystem;
 
 namespace test {
 
-std::string bin_dir() { return CNIPP_BIN_DIR; }
+// CNIPP_TEST_BIN_DIR: the sanitizer tier runs this build's integration and interop drivers
+// against the ASan build's binaries (scripts/test.sh), rather than building them twice.
+std::string bin_dir() {
+  const char* dir = std::getenv("CNIPP_TEST_BIN_DIR");
+  return dir && *dir ? dir : CNIPP_BIN_DIR;
+}
+bool sanitized() {
+  const char* s = std::getenv("CNIPP_TEST_SANITIZED");
+  return CNIPP_SANITIZED || (s && std::string(s) == "1");
+}
 std::string ours(const std::string& name) { return bin_dir() + "/" + name; }
 std::string reference(const std::string& name) { return std::string(CNIPP_REFERENCE_DIR) + "/" + name; }
 

@@ -23,7 +23,11 @@ using Env = std::map<std::string, std::string>;
 std::string ours(const std::string& name);
 // Path of one of Debian's reference plugins, e.g. reference("host-local").
 std::string reference(const std::string& name);
-std::string bin_dir();  // our build/bin, usable as CNI_PATH
+std::string bin_dir();  // our build/bin (or $CNIPP_TEST_BIN_DIR), usable as CNI_PATH
+// Whether the binaries under test are built with ASan+UBSan (this build, or the ASan build's
+// binaries named by $CNIPP_TEST_BIN_DIR with CNIPP_TEST_SANITIZED=1): slower, so tests
+// that repeat a plugin hundreds of times do fewer rounds.
+bool sanitized();
 
 struct TempDir {
   TempDir();
